@@ -1,0 +1,43 @@
+"""flowgrad: TensorFlow 2 and Keras, rebuilt as a lean Python framework.
+
+`import flowgrad as tf` and TensorFlow 2 tutorial code runs unchanged. This file only
+re-exports; the namespaces (`tf.math`, `tf.nn`, `tf.linalg`, `tf.random`, ...) are modules of
+their own, loaded lazily where they are heavy.
+"""
+
+import warnings as _warnings
+
+# NumPy reports overflow / division by zero as RuntimeWarnings; TensorFlow computes inf / nan
+# silently. Only warnings raised from flowgrad's own modules are silenced.
+_warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"flowgrad(\.|$)")
+
+from . import dtypes, errors, nest  # noqa: E402
+from .dtypes import (  # noqa: E402,F401
+    DType, as_dtype, bfloat16, bool, complex64, complex128, double, float16, float32, float64,
+    half, int8, int16, int32, int64, string, uint8, uint16, uint32, uint64)
+from .core.tensor import Tensor  # noqa: E402
+from .core.tensor_shape import TensorShape  # noqa: E402
+from .core.variable import Variable  # noqa: E402
+from .core.tape import GradientTape, UnconnectedGradients  # noqa: E402
+from .core.context import device, executing_eagerly  # noqa: E402
+from . import ops as _ops  # noqa: E402,F401  (registers ops, installs operators)
+from .ops.array_ops import (  # noqa: E402,F401
+    broadcast_to, concat, constant, convert_to_tensor, expand_dims, eye, fill, identity,
+    linspace, newaxis, ones, ones_like, range, rank, reshape, shape, size, split, squeeze, stack,
+    stop_gradient, transpose, unstack, zeros, zeros_like)
+from .ops.math_ops import (  # noqa: E402,F401
+    abs, acos, add, add_n, argmax, argmin, asin, atan, atan2, cast, ceil, clip_by_value, cos,
+    cosh, cumsum, cumprod, divide, equal, exp, expm1, floor, floordiv, floormod, greater,
+    greater_equal, less, less_equal, log, log1p, logical_and, logical_not, logical_or,
+    logical_xor, maximum, minimum, mod, multiply, negative, not_equal, pow, reciprocal,
+    reduce_all, reduce_any, reduce_logsumexp, reduce_max, reduce_mean, reduce_min, reduce_prod,
+    reduce_std, reduce_sum, reduce_variance, round, rsqrt, saturate_cast, sigmoid, sign, sin,
+    sinh, sqrt, square, squared_difference, subtract, tan, tanh, truediv, where, count_nonzero,
+    divide_no_nan, scalar_mul)
+from .ops.linalg_ops import matmul  # noqa: E402,F401
+from .ops.indexing_ops import *  # noqa: E402,F401,F403
+from .ops.linalg_ops import *  # noqa: E402,F401,F403
+from .core.custom_gradient import custom_gradient  # noqa: E402,F401
+from . import math, linalg, nn, random, config  # noqa: E402,F401
+
+__version__ = "0.1.0"

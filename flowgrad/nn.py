@@ -1,0 +1,3 @@
+"""`tf.nn`: re-exports of the neural-network ops."""
+
+from .ops.math_ops import sigmoid, tanh  # noqa: F401

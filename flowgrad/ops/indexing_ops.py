@@ -1,0 +1,1 @@
+"""Gather, scatter, padding, tiling, sorting and other index-driven ops."""

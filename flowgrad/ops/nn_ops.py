@@ -1,0 +1,1 @@
+"""`tf.nn`: activations, softmax, cross-entropies, normalization, dropout."""

@@ -1,0 +1,1 @@
+"""`tf.random`: seeded random tensors with TensorFlow's global/op seed semantics."""

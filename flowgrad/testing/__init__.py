@@ -1,0 +1,1 @@
+"""Testing utilities: the numerical gradient check and the registry-driven op test harness."""

@@ -129,9 +129,10 @@ class Tensor:
                 f"numpy={_np_repr(self.numpy())}>")
 
     def __str__(self):
-        sep = "\n" if self._value.ndim > 1 else ""
-        return (f"flowgrad.Tensor({sep}{np.asarray(self._value)}, shape={self.shape}, "
-                f"dtype={self.dtype.name})")
+        v = np.asarray(self._value)
+        body = str(v[()]) if v.ndim == 0 else str(v)  # a 0-d array would print float64 digits
+        sep = "\n" if v.ndim > 1 else ""
+        return f"flowgrad.Tensor({sep}{body}, shape={self.shape}, dtype={self.dtype.name})"
 
     def __reduce__(self):
         from .. import ops

@@ -163,7 +163,7 @@ class Variable:
         return self
 
     def _assign_slice(self, key, value):
-        new = self._value.copy()
+        new = _backend_of(self._value).xp.array(self._value)  # a copy; also for 0-d values
         new[key] = self._coerce(value, "assign")
         self._value = new
         return self

@@ -78,10 +78,26 @@ def load_flowgrad():
     return Framework("flowgrad", flowgrad, getattr(flowgrad, "__version__", "?"))
 
 
+@contextlib.contextmanager
+def _stderr_silenced():
+    """Sends file descriptor 2 to /dev/null: TensorFlow's C++ logging writes there during import
+    before TF_CPP_MIN_LOG_LEVEL is read (the absl / oneDNN notices)."""
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 def load_tensorflow():
     """TensorFlow in eager mode, or None when it is not importable here."""
     try:
-        import tensorflow
+        with _stderr_silenced():
+            import tensorflow
     except Exception:  # ImportError, or a broken install
         return None
     return Framework("TF", tensorflow, tensorflow.__version__)
@@ -105,41 +121,81 @@ def load_frameworks():
 # Timing
 
 
-def best_time(fn, repeat=7, min_time=0.2, context=contextlib.nullcontext):
+def best_time(fn, repeat=7, min_time=0.2, context=None, chunk=None):
     """Best (minimum) seconds per call of `fn()` over `repeat` timeit runs.
 
-    Each run calls `fn` `number` times back to back, `number` chosen so that a run lasts at
-    least `min_time` seconds. Every run happens inside a fresh `context()` (for example an
-    active GradientTape), entered and left outside the timed region. timeit turns the garbage
-    collector off while it times.
+    A run calls `fn` `number` times, `number` chosen so that a run lasts at least `min_time`
+    seconds. With a `context` (for example a function that opens a GradientTape), a run is
+    made of chunks of `chunk` calls, each chunk inside a fresh `context()` entered and left
+    outside the timed region; this keeps what a tape records bounded (a tape holding tens of
+    thousands of results would measure the memory allocator, not dispatch). timeit turns the
+    garbage collector off while it times.
     """
+    return best_times({None: (fn, context)}, repeat, min_time, chunk)[None]
+
+
+def best_times(cases, repeat=7, min_time=0.2, chunk=None):
+    """`best_time` for several `{key: (fn, context or None)}` at once, their runs interleaved
+    (run 1 of each, then run 2 of each, ...) so that a burst of load on a shared machine
+    lands on all of them alike. Returns {key: best seconds per call}."""
+    runs = {key: _calibrated_run(fn, context, min_time, chunk)
+            for key, (fn, context) in cases.items()}
+    best = {key: float("inf") for key in cases}
+    for _ in range(repeat):
+        for key, run in runs.items():
+            best[key] = min(best[key], run())
+    return best
+
+
+def _calibrated_run(fn, context, min_time, chunk):
+    """A function doing one timed run of `fn` and returning its seconds per call."""
     timer = timeit.Timer(fn)
-    number = 1
+    if context is None:
+        step = 1
+
+        def run(number):
+            return timer.timeit(number)
+    else:
+        step = chunk or 100
+
+        def run(number):
+            total = 0.0
+            for _ in range(number // step):
+                with context():
+                    total += timer.timeit(step)
+            return total
+
+    number = step
     while True:  # calibrate like timeit.autorange, but against min_time
-        with context():
-            elapsed = timer.timeit(number)
+        elapsed = run(number)
         if elapsed >= min_time or number >= 10 ** 7:
             break
-        number = max(number * 2, int(number * min_time * 1.2 / max(elapsed, 1e-9)))
-    best = elapsed / number
-    for _ in range(repeat - 1):
-        with context():
-            best = min(best, timer.timeit(number) / number)
-    return best
+        grow = max(2.0, min_time * 1.2 / max(elapsed, 1e-9))
+        number = int(number * grow) // step * step
+    return lambda: run(number) / number
 
 
-def import_time(statement, repeat=5):
-    """Best wall time in seconds of a fresh `python -c statement` (interpreter start included)."""
+def import_times(statements, repeat=5):
+    """{statement: best wall seconds of a fresh `python -c statement`} (interpreter start
+    included), the statements' runs interleaved like `best_times`."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (REPO_ROOT, env.get("PYTHONPATH")) if p)
-    cmd = [sys.executable, "-c", statement]
-    best = float("inf")
+    best = {s: float("inf") for s in statements}
     for _ in range(repeat):
-        start = timeit.default_timer()
-        subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
-        best = min(best, timeit.default_timer() - start)
+        for statement in statements:
+            start = timeit.default_timer()
+            subprocess.run([sys.executable, "-c", statement], env=env, check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            best[statement] = min(best[statement], timeit.default_timer() - start)
     return best
+
+
+def load_average():
+    """The 1-minute load average as text ('?' where the OS does not say)."""
+    try:
+        return f"{os.getloadavg()[0]:.2f}"
+    except (OSError, AttributeError):
+        return "?"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -169,7 +225,8 @@ def machine_info(frameworks=()):
         f"date: {datetime.date.today().isoformat()}",
         f"cpu: {cpu}; nproc: {os.cpu_count()}; ram: {ram}",
         f"python {platform.python_version()} ({sys.executable}); numpy {numpy.__version__}",
-        f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '<unset>')}",
+        f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '<unset>')}; "
+        f"1-min load average at start: {load_average()}",
     ]
     for fw in frameworks:
         if fw is None:

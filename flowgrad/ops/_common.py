@@ -1,5 +1,7 @@
-"""Helpers shared by the op families: operand conversion with TensorFlow's dtype rules and
-the `unbroadcast` step of broadcasting gradients."""
+"""Helpers shared by the op families: operand conversion with TensorFlow's dtype rules, and
+axis arguments checked against a rank."""
+
+import numpy as np
 
 from ..core.convert import convert_to_tensor
 from ..core.tensor import Tensor
@@ -7,7 +9,8 @@ from ..errors import InvalidArgumentError
 
 
 def to_tensor(x, dtype=None):
-    if type(x) is Tensor:
+    """`convert_to_tensor`, with a fast path for Tensors."""
+    if type(x) is Tensor and dtype is None:
         return x
     return convert_to_tensor(x, dtype=dtype)
 
@@ -45,18 +48,32 @@ def dtype_mismatch(op_name, x, y):
 
 
 def normalize_axis(axis, ndim, op_name):
-    """Returns a sorted tuple of non-negative axes, or None for all axes."""
+    """Checks an axis argument against a rank.
+
+    Args:
+        axis: None, an int, a list or tuple of ints, or a Tensor of them; negative values count
+            from the end.
+        ndim: the rank of the tensor the axes refer to.
+        op_name: the op named in the error message.
+
+    Returns:
+        None for None, else a sorted tuple of distinct non-negative axes.
+
+    Raises:
+        InvalidArgumentError: an axis is outside [-ndim, ndim) (a scalar has no axes).
+    """
     if axis is None:
         return None
     if isinstance(axis, Tensor) or hasattr(axis, "_is_variable"):
-        axis = convert_to_tensor(axis).numpy().tolist()
-    axes = (axis,) if isinstance(axis, int) or not hasattr(axis, "__iter__") else tuple(axis)
-    out = []
+        axis = convert_to_tensor(axis).numpy()
+    axes = np.asarray(axis).reshape(-1).tolist() if not isinstance(axis, int) else [axis]
+    out = set()
     for a in axes:
         a = int(a)
-        if not -ndim <= a < max(ndim, 1):
+        if not -ndim <= a < ndim:
+            valid = f"in the range [{-ndim}, {ndim})" if ndim else "none: the input is a scalar"
             raise InvalidArgumentError(
                 None, op_name, f"Invalid reduction dimension {a} for input with {ndim} "
-                f"dimensions: axis must be in the range [{-ndim}, {ndim}). [Op:{op_name}]")
-        out.append(a % ndim if ndim else 0)
-    return tuple(sorted(set(out)))
+                f"dimensions: valid axes are {valid}. [Op:{op_name}]")
+        out.add(a % ndim)
+    return tuple(sorted(out))

@@ -465,7 +465,7 @@ def _index_int(v):
 
 
 def _slice_kernel(xp, x, key):
-    return xp.array(x[key]) if x.ndim else x[key]
+    return xp.array(x[key])
 
 
 def _slice_grad_kernel(xp, dy, shape, key):

@@ -1,7 +1,8 @@
 """Elementwise math, comparisons, logic, reductions and scans (`tf.math`).
 
 Each primitive is one `register_op` entry next to its public function; gradient rules are
-written with flowgrad ops so that tapes can differentiate them again.
+written with flowgrad ops so that tapes can differentiate them again. For complex inputs the
+rules follow TensorFlow's convention: the gradient of a holomorphic f is `dy * conj(f'(x))`.
 """
 
 import math as _pymath
@@ -9,17 +10,19 @@ import math as _pymath
 import numpy as np
 
 from .. import dtypes as _dtypes
+from ..core.convert import convert_to_tensor
 from ..core.dispatch import execute
 from ..core.registry import FLOAT_KINDS, INT_KINDS, NUMERIC_KINDS, REAL_FLOAT_KINDS, register_op
-from ..core.tensor import Tensor, _wrap
+from ..core.tensor import Tensor
 from ..errors import InvalidArgumentError
 from . import array_ops
 from ._common import binary_operands, normalize_axis, to_tensor
 
-_pyabs, _pyround, _pymax, _pymin = abs, round, max, min
+_pymax, _pymin = max, min
+REAL_KINDS = "iuf"
 
 
-# -- broadcasting gradients -------------------------------------------------------------------------
+# -- gradient helpers ------------------------------------------------------------------------------
 def unbroadcast(g, shape):
     """Sums `g` down to `shape`: the gradient step that undoes broadcasting."""
     gs = g._value.shape
@@ -38,182 +41,280 @@ def _shape(t):
     return t._value.shape
 
 
-def _binary_grad(fx, fy):
-    """Builds a broadcasting binary gradient from per-input rules fx(e, dy), fy(e, dy)."""
+def _conj(t):
+    """conj(t) for complex tensors, t itself otherwise (no op is run)."""
+    return conj(t) if t._value.dtype.kind == "c" else t
+
+
+def _binary_grad(fx, fy, conjugate=True):
+    """A broadcasting binary gradient from per-input rules `f(x, y, z, dy)`, which receive the
+    inputs x, y and output z, conjugated when `conjugate` (rules that use them)."""
     def grad(e, dy):
-        x, y = e.inputs
+        (x, y), (z,) = e.inputs, e.outputs
         nx, ny = e.needs_grad
-        return (unbroadcast(fx(e, dy), _shape(x)) if nx else None,
-                unbroadcast(fy(e, dy), _shape(y)) if ny else None)
+        if conjugate:
+            x, y, z = _conj(x), _conj(y), _conj(z)
+        return (unbroadcast(fx(x, y, z, dy), _shape(e.inputs[0])) if nx else None,
+                unbroadcast(fy(x, y, z, dy), _shape(e.inputs[1])) if ny else None)
     return grad
 
 
+def _unary_grad(f):
+    """A unary gradient from a rule `f(x, y, dy)` on the (conjugated) input x and output y."""
+    return lambda e, dy: (f(_conj(e.inputs[0]), _conj(e.outputs[0]), dy),)
+
+
 def _binary(op, x, y):
-    x, y = binary_operands(x, y, op.name)
+    if type(x) is not Tensor or type(y) is not Tensor or x._value.dtype != y._value.dtype:
+        x, y = binary_operands(x, y, op.name)
     return execute(op, (x, y))
+
+
+def _check_nonzero_divisor(x, y, op_name):
+    if x.dtype.is_integer and bool((y._value == 0).any()):
+        raise InvalidArgumentError(None, op_name, f"Integer division by zero [Op:{op_name}]")
 
 
 # -- arithmetic -----------------------------------------------------------------------------------
 ADD = register_op("AddV2", lambda xp, x, y: xp.add(x, y), kinds=NUMERIC_KINDS,
-                  grad=_binary_grad(lambda e, dy: dy, lambda e, dy: dy))
+                  grad=_binary_grad(lambda x, y, z, dy: dy, lambda x, y, z, dy: dy,
+                                    conjugate=False))
+
+
+def add(x, y, name=None):
+    """Returns x + y elementwise, with broadcasting (`tf.add`).
+
+    Args:
+        x: a Tensor, or a value the other operand's dtype can hold.
+        y: a Tensor of the same dtype, or such a value.
+
+    Returns:
+        A Tensor of the broadcast shape and the operands' dtype.
+
+    Example:
+        >>> import flowgrad as tf
+        >>> tf.add(tf.constant([1, 2]), 10).numpy().tolist()
+        [11, 12]
+    """
+    return _binary(ADD, x, y)
+
+
 SUB = register_op("Sub", lambda xp, x, y: xp.subtract(x, y), kinds=NUMERIC_KINDS,
-                  grad=_binary_grad(lambda e, dy: dy, lambda e, dy: negative(dy)))
-MUL = register_op("Mul", lambda xp, x, y: xp.multiply(x, y), kinds=NUMERIC_KINDS + "b",
-                  grad=_binary_grad(lambda e, dy: dy * e.inputs[1], lambda e, dy: dy * e.inputs[0]))
+                  grad=_binary_grad(lambda x, y, z, dy: dy, lambda x, y, z, dy: negative(dy),
+                                    conjugate=False))
+
+
+def subtract(x, y, name=None):
+    """Returns x - y elementwise, with broadcasting (`tf.subtract`)."""
+    return _binary(SUB, x, y)
+
+
+MUL = register_op("Mul", lambda xp, x, y: xp.multiply(x, y), kinds=NUMERIC_KINDS,
+                  grad=_binary_grad(lambda x, y, z, dy: dy * y, lambda x, y, z, dy: dy * x))
+
+
+def multiply(x, y, name=None):
+    """Returns x * y elementwise, with broadcasting (`tf.multiply`)."""
+    return _binary(MUL, x, y)
+
+
+def scalar_mul(scalar, x, name=None):
+    """Multiplies a tensor by a scalar (`tf.math.scalar_mul`).
+
+    Args:
+        scalar: a 0-D value, converted to the dtype of `x`.
+        x: a Tensor.
+
+    Returns:
+        `scalar * x`.
+
+    Raises:
+        ValueError: `scalar` is not 0-D.
+
+    Example:
+        >>> import flowgrad as tf
+        >>> tf.math.scalar_mul(2., tf.constant([1., 2.])).numpy().tolist()
+        [2.0, 4.0]
+    """
+    x = to_tensor(x)
+    s = convert_to_tensor(scalar, dtype=x.dtype)
+    if s._value.ndim != 0:
+        raise ValueError(f"The input scalar must be a 0-D value. Received shape "
+                         f"{tuple(s._value.shape)}.")
+    return execute(MUL, (s, x))
 
 
 REAL_DIV = register_op(
     "RealDiv", lambda xp, x, y: xp.true_divide(x, y), kinds=FLOAT_KINDS,
-    grad=_binary_grad(lambda e, dy: dy / e.inputs[1],
-                      lambda e, dy: negative(dy) * e.inputs[0] / square(e.inputs[1])))
-FLOOR_DIV = register_op("FloorDiv", lambda xp, x, y: xp.floor_divide(x, y), kinds=NUMERIC_KINDS,
-                        differentiable=False)
-FLOOR_MOD = register_op(
-    "FloorMod", lambda xp, x, y: xp.mod(x, y), kinds=NUMERIC_KINDS,
-    grad=_binary_grad(lambda e, dy: dy,
-                      lambda e, dy: negative(dy) * floor(e.inputs[0] / e.inputs[1])))
-
-
-def _pow_grad_y(e, dy):
-    x, _ = e.inputs
-    safe_x = where(x > 0, x, ones_like_(x))
-    return dy * where(x > 0, e.outputs[0] * log(safe_x), zeros_like_(x))
-
-
-POW = register_op(
-    "Pow", lambda xp, x, y: xp.power(x, y), kinds=NUMERIC_KINDS,
-    grad=_binary_grad(lambda e, dy: dy * e.inputs[1] * pow(e.inputs[0], e.inputs[1] - 1),
-                      _pow_grad_y))
-
-
-def _max_grad_x(e, dy):
-    x, y = e.inputs
-    return where(greater_equal(x, y), dy, zeros_like_(dy))
-
-
-def _max_grad_y(e, dy):
-    x, y = e.inputs
-    return where(greater_equal(x, y), zeros_like_(dy), dy)
-
-
-def _min_grad_x(e, dy):
-    x, y = e.inputs
-    return where(less_equal(x, y), dy, zeros_like_(dy))
-
-
-def _min_grad_y(e, dy):
-    x, y = e.inputs
-    return where(less_equal(x, y), zeros_like_(dy), dy)
-
-
-MAXIMUM = register_op("Maximum", lambda xp, x, y: xp.maximum(x, y), kinds=NUMERIC_KINDS,
-                      grad=_binary_grad(_max_grad_x, _max_grad_y))
-MINIMUM = register_op("Minimum", lambda xp, x, y: xp.minimum(x, y), kinds=NUMERIC_KINDS,
-                      grad=_binary_grad(_min_grad_x, _min_grad_y))
-ATAN2 = register_op(
-    "Atan2", lambda xp, y, x: xp.arctan2(y, x), kinds=REAL_FLOAT_KINDS,
-    grad=_binary_grad(
-        lambda e, dy: dy * e.inputs[1] / (square(e.inputs[0]) + square(e.inputs[1])),
-        lambda e, dy: negative(dy) * e.inputs[0] / (square(e.inputs[0]) + square(e.inputs[1]))))
-
-
-def _div_no_nan_kernel(xp, x, y):
-    safe = xp.where(y == 0, xp.ones_like(y), y)
-    return xp.where(y == 0, xp.zeros_like(x * y), x / safe)
-
-
-DIV_NO_NAN = register_op(
-    "DivNoNan", _div_no_nan_kernel, kinds=FLOAT_KINDS,
-    grad=_binary_grad(lambda e, dy: div_no_nan(dy, e.inputs[1]),
-                      lambda e, dy: div_no_nan(negative(dy) * e.inputs[0], square(e.inputs[1]))))
-
-
-def add(x, y, name=None):
-    """x + y elementwise, with broadcasting (`tf.add`)."""
-    if type(x) is Tensor and type(y) is Tensor and x._value.dtype == y._value.dtype:
-        return execute(ADD, (x, y))
-    return _binary(ADD, x, y)
-
-
-def subtract(x, y, name=None):
-    """x - y elementwise (`tf.subtract`)."""
-    return _binary(SUB, x, y)
-
-
-def multiply(x, y, name=None):
-    """x * y elementwise (`tf.multiply`)."""
-    if type(x) is Tensor and type(y) is Tensor and x._value.dtype == y._value.dtype:
-        return execute(MUL, (x, y))
-    return _binary(MUL, x, y)
+    grad=_binary_grad(lambda x, y, z, dy: dy / y,
+                      lambda x, y, z, dy: negative(dy) * x / square(y)))
 
 
 def truediv(x, y, name=None):
-    """x / y; integer inputs are converted to floating point first, as TF does
-    (int8/int16/uint8 -> float32, int32/int64 -> float64)."""
+    """Returns x / y; integer inputs are converted to floating point first, as TF does
+    (8- and 16-bit integers to float32, wider ones to float64).
+
+    Raises:
+        TypeError: the operands are bool.
+
+    Example:
+        >>> import flowgrad as tf
+        >>> tf.math.truediv(tf.constant([1, 3]), 2).numpy().tolist()
+        [0.5, 1.5]
+    """
     x, y = binary_operands(x, y, "RealDiv")
     if x.dtype.is_integer:
         target = _dtypes.float32 if x.dtype.size <= 2 else _dtypes.float64
         x, y = cast(x, target), cast(y, target)
-    elif x.dtype.is_bool:
-        raise InvalidArgumentError(None, "RealDiv", "truediv does not accept bool tensors.")
+    elif not (x.dtype.is_floating or x.dtype.is_complex):
+        raise TypeError(f"Invalid dtype {x.dtype!r} in __truediv__: x / y needs numeric "
+                        "operands.")
     return execute(REAL_DIV, (x, y))
 
 
 def divide(x, y, name=None):
-    """x / y (`tf.divide`, the `/` operator)."""
+    """Returns x / y elementwise (`tf.divide`, the `/` operator); see `truediv`."""
     return truediv(x, y)
 
 
+FLOOR_DIV = register_op("FloorDiv", lambda xp, x, y: xp.floor_divide(x, y), kinds=REAL_KINDS,
+                        differentiable=False)
+
+
 def floordiv(x, y, name=None):
-    """Floor division, rounding toward negative infinity (`//`)."""
+    """Returns floor(x / y) elementwise, rounding toward negative infinity (`//`).
+
+    Raises:
+        InvalidArgumentError: an integer divisor is zero.
+
+    Example:
+        >>> import flowgrad as tf
+        >>> tf.math.floordiv(tf.constant([7, -7]), 2).numpy().tolist()
+        [3, -4]
+    """
     x, y = binary_operands(x, y, "FloorDiv")
-    if x.dtype.is_integer and np.any(y._value == 0):
-        raise InvalidArgumentError(None, "FloorDiv", "Integer division by zero [Op:FloorDiv]")
+    _check_nonzero_divisor(x, y, "FloorDiv")
     return execute(FLOOR_DIV, (x, y))
 
 
+FLOOR_MOD = register_op(
+    "FloorMod", lambda xp, x, y: xp.mod(x, y), kinds=REAL_KINDS,
+    grad=_binary_grad(lambda x, y, z, dy: dy,
+                      lambda x, y, z, dy: negative(dy) * floor(x / y)))
+
+
 def floormod(x, y, name=None):
-    """Remainder of floor division; the result has the sign of y (`%`)."""
+    """Returns the remainder of floor division; it has the sign of y (`tf.math.floormod`, `%`).
+
+    Raises:
+        InvalidArgumentError: an integer divisor is zero.
+
+    Example:
+        >>> import flowgrad as tf
+        >>> tf.math.floormod(tf.constant([7, -7]), 3).numpy().tolist()
+        [1, 2]
+    """
     x, y = binary_operands(x, y, "FloorMod")
-    if x.dtype.is_integer and np.any(y._value == 0):
-        raise InvalidArgumentError(None, "FloorMod", "Integer division by zero [Op:FloorMod]")
+    _check_nonzero_divisor(x, y, "FloorMod")
     return execute(FLOOR_MOD, (x, y))
 
 
 mod = floormod
 
 
+def _pow_grad_y(x, y, z, dy):
+    # log(x) only where it is finite and real; elsewhere the gradient is taken as 0, as TF does.
+    mask = not_equal(x, 0) if x.dtype.is_complex else greater(x, 0)
+    safe_x = where(mask, x, array_ops.ones_like(x))
+    return dy * z * where(mask, log(safe_x), array_ops.zeros_like(x))
+
+
+POW = register_op(
+    "Pow", lambda xp, x, y: xp.power(x, y), kinds=NUMERIC_KINDS,
+    grad=_binary_grad(lambda x, y, z, dy: dy * y * pow(x, y - 1), _pow_grad_y))
+
+
 def pow(x, y, name=None):  # noqa: A001 - tf.pow
-    """x ** y elementwise (`tf.pow`)."""
+    """Returns x ** y elementwise (`tf.pow`).
+
+    Raises:
+        InvalidArgumentError: integer operands with a negative exponent.
+
+    Example:
+        >>> import flowgrad as tf
+        >>> tf.pow(tf.constant([2., 3.]), 2.).numpy().tolist()
+        [4.0, 9.0]
+    """
     x, y = binary_operands(x, y, "Pow")
-    if x.dtype.is_integer and np.any(y._value < 0):
+    if x.dtype.is_integer and bool((y._value < 0).any()):
         raise InvalidArgumentError(None, "Pow", "Integers to negative integer powers are not "
                                    "allowed [Op:Pow]; cast to float first.")
     return execute(POW, (x, y))
 
 
+def _selector_grad(select_x):
+    """The gradient of max / min: dy goes to x where `select_x(x, y)`, else to y."""
+    def to_x(x, y, z, dy):
+        return where(select_x(x, y), dy, array_ops.zeros_like(dy))
+
+    def to_y(x, y, z, dy):
+        return where(select_x(x, y), array_ops.zeros_like(dy), dy)
+    return _binary_grad(to_x, to_y, conjugate=False)
+
+
+MAXIMUM = register_op("Maximum", lambda xp, x, y: xp.maximum(x, y), kinds=REAL_KINDS,
+                      grad=_selector_grad(lambda x, y: greater_equal(x, y)))
+
+
 def maximum(x, y, name=None):
-    """Elementwise max (`tf.maximum`); the gradient goes to x where x >= y."""
+    """Returns max(x, y) elementwise (`tf.maximum`); on ties the gradient goes to x."""
     return _binary(MAXIMUM, x, y)
 
 
+MINIMUM = register_op("Minimum", lambda xp, x, y: xp.minimum(x, y), kinds=REAL_KINDS,
+                      grad=_selector_grad(lambda x, y: less_equal(x, y)))
+
+
 def minimum(x, y, name=None):
-    """Elementwise min (`tf.minimum`); the gradient goes to x where x <= y."""
+    """Returns min(x, y) elementwise (`tf.minimum`); on ties the gradient goes to x."""
     return _binary(MINIMUM, x, y)
 
 
 def squared_difference(x, y, name=None):
-    """(x - y) ** 2 elementwise."""
+    """Returns (x - y) ** 2 elementwise (`tf.math.squared_difference`)."""
     return square(subtract(x, y))
 
 
+ATAN2 = register_op(
+    "Atan2", lambda xp, y, x: xp.arctan2(y, x), kinds=REAL_FLOAT_KINDS,
+    grad=_binary_grad(lambda y, x, z, dy: dy * x / (square(x) + square(y)),
+                      lambda y, x, z, dy: negative(dy) * y / (square(x) + square(y))))
+
+
 def atan2(y, x, name=None):
-    """Elementwise arctangent of y / x, using the signs of both."""
+    """Returns the elementwise arctangent of y / x, in (-pi, pi], using the signs of both."""
     return _binary(ATAN2, y, x)
 
 
+def _div_no_nan_kernel(xp, x, y):
+    zero = y == 0
+    return xp.where(zero, xp.zeros((), x.dtype), x / xp.where(zero, xp.ones((), y.dtype), y))
+
+
+DIV_NO_NAN = register_op(
+    "DivNoNan", _div_no_nan_kernel, kinds=FLOAT_KINDS,
+    grad=_binary_grad(lambda x, y, z, dy: divide_no_nan(dy, y),
+                      lambda x, y, z, dy: dy * divide_no_nan(divide_no_nan(negative(x), y), y)))
+
+
 def divide_no_nan(x, y, name=None):
-    """x / y, but 0 where y is 0."""
+    """Returns x / y, and 0 wherever y is 0 (`tf.math.divide_no_nan`).
+
+    Example:
+        >>> import flowgrad as tf
+        >>> tf.math.divide_no_nan(tf.constant([1., 2.]), tf.constant([0., 4.])).numpy().tolist()
+        [0.0, 0.5]
+    """
     return _binary(DIV_NO_NAN, x, y)
 
 
@@ -221,9 +322,15 @@ div_no_nan = divide_no_nan
 
 
 def add_n(inputs, name=None):
-    """Adds a list of same-shape, same-dtype tensors."""
-    if not inputs:
-        raise ValueError("add_n needs at least one tensor.")
+    """Adds a list of tensors of the same shape and dtype (`tf.math.add_n`).
+
+    Raises:
+        ValueError: `inputs` is not a non-empty list of tensors.
+        InvalidArgumentError: the shapes or dtypes differ.
+    """
+    if isinstance(inputs, Tensor) or hasattr(inputs, "_is_variable") or not inputs:
+        raise ValueError("add_n: inputs must be a non-empty list of tensors of the same shape "
+                         "and dtype.")
     ts = [to_tensor(t) for t in inputs]
     s0 = ts[0]._value.shape
     for i, t in enumerate(ts):
@@ -231,67 +338,84 @@ def add_n(inputs, name=None):
             raise InvalidArgumentError(
                 None, "AddN", f"add_n: all inputs must have the same shape; input 0 has "
                 f"{list(s0)} and input {i} has {list(t._value.shape)}. [Op:AddN]")
+    if len(ts) == 1:
+        return array_ops.identity(ts[0])
     out = ts[0]
     for t in ts[1:]:
         out = add(out, t)
-    return out if len(ts) > 1 else array_ops.identity(out)
+    return out
 
 
-def scalar_mul(scalar, x, name=None):
-    return multiply(x, scalar)
-
-
-# -- unary elementwise ------------------------------------------------------------------------------
-def _unary(name, kernel, grad, kinds=FLOAT_KINDS, differentiable=True):
-    op = register_op(name, kernel, grad=grad, kinds=kinds, differentiable=differentiable)
+# -- unary elementwise -----------------------------------------------------------------------------
+def _unary(op_name, fn_name, doc, kernel, grad, kinds=FLOAT_KINDS):
+    """Registers a one-input op and returns it with its public function `fn_name(x)`."""
+    op = register_op(op_name, kernel, grad=grad, kinds=kinds, differentiable=grad is not None)
 
     def fn(x, name=None):
         return execute(op, (to_tensor(x),))
+    fn.__name__ = fn.__qualname__ = fn_name
+    fn.__doc__ = doc
     return op, fn
 
 
-def _erf_kernel(xp, x):
-    try:
-        from scipy.special import erf
-    except ImportError:  # exact but slower: the standard library's erf, elementwise
-        erf = np.vectorize(_pymath.erf, otypes=[x.dtype])
-    return erf(x).astype(x.dtype)
-
-
-def _e(f):
-    """Adapts a rule written as f(x, y, dy) (input, output, upstream) to the tape's form."""
-    return lambda e, dy: (f(e.inputs[0], e.outputs[0], dy),)
-
-
-NEG, negative = _unary("Neg", lambda xp, x: xp.negative(x), _e(lambda x, y, dy: negative(dy)),
+NEG, negative = _unary("Neg", "negative", "Returns -x elementwise (`tf.math.negative`).",
+                       lambda xp, x: xp.negative(x), lambda e, dy: (negative(dy),),
                        kinds=NUMERIC_KINDS)
-ABS, abs = _unary("Abs", lambda xp, x: xp.abs(x), _e(lambda x, y, dy: dy * sign(x)),  # noqa: A001
-                  kinds=NUMERIC_KINDS)
-SIGN, sign = _unary("Sign", lambda xp, x: xp.sign(x), None, kinds=NUMERIC_KINDS,
-                    differentiable=False)
-SQUARE, square = _unary("Square", lambda xp, x: xp.square(x),
-                        _e(lambda x, y, dy: dy * (x * 2)), kinds=NUMERIC_KINDS)
-SQRT, sqrt = _unary("Sqrt", lambda xp, x: xp.sqrt(x), _e(lambda x, y, dy: dy * 0.5 / y))
-RSQRT, rsqrt = _unary("Rsqrt", lambda xp, x: 1 / xp.sqrt(x),
-                      _e(lambda x, y, dy: dy * -0.5 * y * y * y))
-EXP, exp = _unary("Exp", lambda xp, x: xp.exp(x), _e(lambda x, y, dy: dy * y))
-EXPM1, expm1 = _unary("Expm1", lambda xp, x: xp.expm1(x), _e(lambda x, y, dy: dy * (y + 1)))
-LOG, log = _unary("Log", lambda xp, x: xp.log(x), _e(lambda x, y, dy: dy / x))
-LOG1P, log1p = _unary("Log1p", lambda xp, x: xp.log1p(x), _e(lambda x, y, dy: dy / (x + 1)))
-RECIPROCAL, reciprocal = _unary("Reciprocal", lambda xp, x: 1 / x,
-                                _e(lambda x, y, dy: negative(dy) * y * y))
-SIN, sin = _unary("Sin", lambda xp, x: xp.sin(x), _e(lambda x, y, dy: dy * cos(x)))
-COS, cos = _unary("Cos", lambda xp, x: xp.cos(x), _e(lambda x, y, dy: negative(dy) * sin(x)))
-TAN, tan = _unary("Tan", lambda xp, x: xp.tan(x), _e(lambda x, y, dy: dy * (square(y) + 1)))
-ASIN, asin = _unary("Asin", lambda xp, x: xp.arcsin(x),
-                    _e(lambda x, y, dy: dy * rsqrt(1 - square(x))))
-ACOS, acos = _unary("Acos", lambda xp, x: xp.arccos(x),
-                    _e(lambda x, y, dy: negative(dy) * rsqrt(1 - square(x))))
-ATAN, atan = _unary("Atan", lambda xp, x: xp.arctan(x),
-                    _e(lambda x, y, dy: dy / (square(x) + 1)))
-SINH, sinh = _unary("Sinh", lambda xp, x: xp.sinh(x), _e(lambda x, y, dy: dy * cosh(x)))
-COSH, cosh = _unary("Cosh", lambda xp, x: xp.cosh(x), _e(lambda x, y, dy: dy * sinh(x)))
-TANH, tanh = _unary("Tanh", lambda xp, x: xp.tanh(x), _e(lambda x, y, dy: dy * (1 - square(y))))
+
+
+def _abs_grad(e, dy):
+    x = e.inputs[0]
+    if x.dtype.is_complex:  # |z| is real; its gradient is dy * z / |z|, as TF's ComplexAbs
+        return (cast(dy, x.dtype) * sign(x),)
+    return (dy * sign(x),)
+
+
+ABS, abs = _unary("Abs", "abs",  # noqa: A001 - tf.abs
+                  "Returns |x| elementwise; complex inputs give their real magnitudes.",
+                  lambda xp, x: xp.abs(x), _abs_grad, kinds=NUMERIC_KINDS)
+SIGN, sign = _unary("Sign", "sign", "Returns -1, 0 or 1 by the sign of x (x / |x| if complex); "
+                    "its gradient is zero, as in TF.", lambda xp, x: xp.sign(x),
+                    lambda e, dy: (array_ops.zeros_like(e.inputs[0]),), kinds=NUMERIC_KINDS)
+SQUARE, square = _unary("Square", "square", "Returns x * x elementwise.",
+                        lambda xp, x: xp.square(x), _unary_grad(lambda x, y, dy: dy * (x * 2)),
+                        kinds=NUMERIC_KINDS)
+SQRT, sqrt = _unary("Sqrt", "sqrt", "Returns the square root of x elementwise.",
+                    lambda xp, x: xp.sqrt(x), _unary_grad(lambda x, y, dy: dy * 0.5 / y))
+RSQRT, rsqrt = _unary("Rsqrt", "rsqrt", "Returns 1 / sqrt(x) elementwise.",
+                      lambda xp, x: xp.reciprocal(xp.sqrt(x)),
+                      _unary_grad(lambda x, y, dy: dy * -0.5 * y * y * y))
+EXP, exp = _unary("Exp", "exp", "Returns e ** x elementwise.", lambda xp, x: xp.exp(x),
+                  _unary_grad(lambda x, y, dy: dy * y))
+EXPM1, expm1 = _unary("Expm1", "expm1", "Returns e ** x - 1 elementwise, exact for small x.",
+                      lambda xp, x: xp.expm1(x), _unary_grad(lambda x, y, dy: dy * (y + 1)))
+LOG, log = _unary("Log", "log", "Returns the natural logarithm of x elementwise.",
+                  lambda xp, x: xp.log(x), _unary_grad(lambda x, y, dy: dy / x))
+LOG1P, log1p = _unary("Log1p", "log1p", "Returns log(1 + x) elementwise, exact for small x.",
+                      lambda xp, x: xp.log1p(x), _unary_grad(lambda x, y, dy: dy / (x + 1)))
+RECIPROCAL, reciprocal = _unary(
+    "Reciprocal", "reciprocal", "Returns 1 / x elementwise.", lambda xp, x: xp.reciprocal(x),
+    _unary_grad(lambda x, y, dy: negative(dy) * y * y))
+SIN, sin = _unary("Sin", "sin", "Returns sin(x) elementwise.", lambda xp, x: xp.sin(x),
+                  _unary_grad(lambda x, y, dy: dy * cos(x)))
+COS, cos = _unary("Cos", "cos", "Returns cos(x) elementwise.", lambda xp, x: xp.cos(x),
+                  _unary_grad(lambda x, y, dy: negative(dy) * sin(x)))
+TAN, tan = _unary("Tan", "tan", "Returns tan(x) elementwise.", lambda xp, x: xp.tan(x),
+                  _unary_grad(lambda x, y, dy: dy * (square(y) + 1)))
+ASIN, asin = _unary("Asin", "asin", "Returns arcsin(x) elementwise.",
+                    lambda xp, x: xp.arcsin(x),
+                    _unary_grad(lambda x, y, dy: dy * rsqrt(1 - square(x))))
+ACOS, acos = _unary("Acos", "acos", "Returns arccos(x) elementwise.",
+                    lambda xp, x: xp.arccos(x),
+                    _unary_grad(lambda x, y, dy: negative(dy) * rsqrt(1 - square(x))))
+ATAN, atan = _unary("Atan", "atan", "Returns arctan(x) elementwise.",
+                    lambda xp, x: xp.arctan(x),
+                    _unary_grad(lambda x, y, dy: dy / (square(x) + 1)))
+SINH, sinh = _unary("Sinh", "sinh", "Returns sinh(x) elementwise.", lambda xp, x: xp.sinh(x),
+                    _unary_grad(lambda x, y, dy: dy * cosh(x)))
+COSH, cosh = _unary("Cosh", "cosh", "Returns cosh(x) elementwise.", lambda xp, x: xp.cosh(x),
+                    _unary_grad(lambda x, y, dy: dy * sinh(x)))
+TANH, tanh = _unary("Tanh", "tanh", "Returns tanh(x) elementwise.", lambda xp, x: xp.tanh(x),
+                    _unary_grad(lambda x, y, dy: dy * (1 - square(y))))
 
 
 def _sigmoid_kernel(xp, x):
@@ -300,135 +424,206 @@ def _sigmoid_kernel(xp, x):
     return xp.where(x >= 0, 1 / (1 + z), z / (1 + z)).astype(x.dtype, copy=False)
 
 
-SIGMOID, sigmoid = _unary("Sigmoid", _sigmoid_kernel, _e(lambda x, y, dy: dy * y * (1 - y)),
-                          kinds=REAL_FLOAT_KINDS)
-ERF, erf = _unary("Erf", _erf_kernel,
-                  _e(lambda x, y, dy: dy * (2 / _pymath.sqrt(_pymath.pi)) * exp(negative(square(x)))),
+SIGMOID, sigmoid = _unary("Sigmoid", "sigmoid", "Returns 1 / (1 + exp(-x)) elementwise, "
+                          "computed without overflow.", _sigmoid_kernel,
+                          _unary_grad(lambda x, y, dy: dy * y * (1 - y)), kinds=REAL_FLOAT_KINDS)
+
+
+def _erf_kernel(xp, x):
+    try:
+        from scipy.special import erf
+    except ImportError:  # exact but slower: the standard library's erf, elementwise
+        erf = np.vectorize(_pymath.erf, otypes=[x.dtype])
+    return xp.asarray(erf(x)).astype(x.dtype, copy=False)
+
+
+_TWO_OVER_SQRT_PI = 2 / _pymath.sqrt(_pymath.pi)
+ERF, erf = _unary("Erf", "erf", "Returns the Gauss error function of x elementwise.",
+                  _erf_kernel,
+                  _unary_grad(lambda x, y, dy: dy * _TWO_OVER_SQRT_PI * exp(negative(square(x)))),
                   kinds=REAL_FLOAT_KINDS)
-FLOOR, floor = _unary("Floor", lambda xp, x: xp.floor(x), None, kinds=REAL_FLOAT_KINDS,
-                      differentiable=False)
-CEIL, ceil = _unary("Ceil", lambda xp, x: xp.ceil(x), None, kinds=REAL_FLOAT_KINDS,
-                    differentiable=False)
-ROUND, round = _unary("Round", lambda xp, x: xp.round(x), None,  # noqa: A001 - banker's, as TF
-                      kinds=NUMERIC_KINDS, differentiable=False)
-CONJ, conj = _unary("Conj", lambda xp, x: xp.conj(x), _e(lambda x, y, dy: conj(dy)))
-REAL, real = _unary("Real", lambda xp, x: xp.real(x), _e(lambda x, y, dy: cast(dy, x.dtype)),
-                    kinds=FLOAT_KINDS)
-IS_NAN, is_nan = _unary("IsNan", lambda xp, x: xp.isnan(x), None, kinds=REAL_FLOAT_KINDS,
-                        differentiable=False)
-IS_INF, is_inf = _unary("IsInf", lambda xp, x: xp.isinf(x), None, kinds=REAL_FLOAT_KINDS,
-                        differentiable=False)
-IS_FINITE, is_finite = _unary("IsFinite", lambda xp, x: xp.isfinite(x), None,
-                              kinds=REAL_FLOAT_KINDS, differentiable=False)
-LOGICAL_NOT, logical_not = _unary("LogicalNot", lambda xp, x: xp.logical_not(x), None,
-                                  kinds="b", differentiable=False)
-INVERT, invert = _unary("Invert", lambda xp, x: xp.invert(x), None, kinds=INT_KINDS,
-                        differentiable=False)
+FLOOR, floor = _unary("Floor", "floor", "Rounds x down to an integral value elementwise.",
+                      lambda xp, x: xp.floor(x), None, kinds=REAL_FLOAT_KINDS)
+CEIL, ceil = _unary("Ceil", "ceil", "Rounds x up to an integral value elementwise.",
+                    lambda xp, x: xp.ceil(x), None, kinds=REAL_FLOAT_KINDS)
+ROUND, round = _unary("Round", "round",  # noqa: A001 - tf.round
+                      "Rounds x to the nearest integral value elementwise; halves go to the "
+                      "even neighbour (banker's rounding), as in TF.",
+                      lambda xp, x: xp.round(x), None, kinds=REAL_KINDS)
+IS_NAN, is_nan = _unary("IsNan", "is_nan", "Returns where x is NaN, as a bool tensor.",
+                        lambda xp, x: xp.isnan(x), None, kinds=REAL_FLOAT_KINDS)
+IS_INF, is_inf = _unary("IsInf", "is_inf", "Returns where x is +-inf, as a bool tensor.",
+                        lambda xp, x: xp.isinf(x), None, kinds=REAL_FLOAT_KINDS)
+IS_FINITE, is_finite = _unary("IsFinite", "is_finite", "Returns where x is neither NaN nor "
+                              "infinite, as a bool tensor.", lambda xp, x: xp.isfinite(x), None,
+                              kinds=REAL_FLOAT_KINDS)
+LOGICAL_NOT, logical_not = _unary("LogicalNot", "logical_not", "Returns NOT x for a bool x.",
+                                  lambda xp, x: xp.logical_not(x), None, kinds="b")
+INVERT, invert = _unary("Invert", "invert", "Flips every bit of an integer x (`~`, "
+                        "`tf.bitwise.invert`).", lambda xp, x: xp.invert(x), None,
+                        kinds=INT_KINDS)
+CONJ = register_op("Conj", lambda xp, x: xp.conj(x), kinds="c",
+                   grad=lambda e, dy: (conj(dy),))
+
+
+def _numeric_or_raise(t, what):
+    if not t.dtype.is_numeric:
+        raise TypeError(f"{what} expects a numeric tensor, but got one of dtype {t.dtype.name}.")
+
+
+def conj(x, name=None):
+    """Returns the complex conjugate of x; real inputs are returned unchanged, as in TF.
+
+    Raises:
+        TypeError: x is not numeric.
+    """
+    t = to_tensor(x)
+    if t.dtype.is_complex:
+        return execute(CONJ, (t,))
+    _numeric_or_raise(t, "conj")
+    return t
+
+
+REAL = register_op("Real", lambda xp, x: xp.real(x), kinds="c",
+                   grad=lambda e, dy: (cast(dy, e.inputs[0].dtype),))
+
+
+def real(input, name=None):  # noqa: A002 - TF's argument name
+    """Returns the real part of a complex x; real inputs are returned unchanged, as in TF.
+
+    Example:
+        >>> import flowgrad as tf
+        >>> tf.math.real(tf.constant([1 + 2j])).numpy().tolist()
+        [1.0]
+    """
+    t = to_tensor(input)
+    if t.dtype.is_complex:
+        return execute(REAL, (t,))
+    _numeric_or_raise(t, "real")
+    return t
 
 
 def reciprocal_no_nan(x, name=None):
-    """1 / x, but 0 where x is 0."""
+    """Returns 1 / x, and 0 wherever x is 0 (`tf.math.reciprocal_no_nan`)."""
     x = to_tensor(x)
-    return divide_no_nan(ones_like_(x), x)
-
-
-def ones_like_(t):
-    return array_ops.ones_like(t)
-
-
-def zeros_like_(t):
-    return array_ops.zeros_like(t)
+    return divide_no_nan(array_ops.ones_like(x), x)
 
 
 # -- comparison and logic (no gradients) ----------------------------------------------------------
-def _compare(name, kernel):
-    op = register_op(name, kernel, differentiable=False)
+def _binary_fn(op_name, fn_name, doc, kernel, kinds):
+    """Registers a non-differentiable two-input op and returns it with its public function."""
+    op = register_op(op_name, kernel, differentiable=False, kinds=kinds)
 
     def fn(x, y, name=None):
         return _binary(op, x, y)
+    fn.__name__ = fn.__qualname__ = fn_name
+    fn.__doc__ = doc
     return op, fn
 
 
-EQUAL, equal = _compare("Equal", lambda xp, x, y: xp.equal(x, y))
-NOT_EQUAL, not_equal = _compare("NotEqual", lambda xp, x, y: xp.not_equal(x, y))
-LESS, less = _compare("Less", lambda xp, x, y: xp.less(x, y))
-LESS_EQUAL, less_equal = _compare("LessEqual", lambda xp, x, y: xp.less_equal(x, y))
-GREATER, greater = _compare("Greater", lambda xp, x, y: xp.greater(x, y))
-GREATER_EQUAL, greater_equal = _compare("GreaterEqual", lambda xp, x, y: xp.greater_equal(x, y))
+EQUAL, equal = _binary_fn("Equal", "equal", "Returns x == y elementwise, as a bool tensor.",
+                          lambda xp, x, y: xp.equal(x, y), None)
+NOT_EQUAL, not_equal = _binary_fn("NotEqual", "not_equal", "Returns x != y elementwise.",
+                                  lambda xp, x, y: xp.not_equal(x, y), None)
+LESS, less = _binary_fn("Less", "less", "Returns x < y elementwise.",
+                        lambda xp, x, y: xp.less(x, y), REAL_KINDS)
+LESS_EQUAL, less_equal = _binary_fn("LessEqual", "less_equal", "Returns x <= y elementwise.",
+                                    lambda xp, x, y: xp.less_equal(x, y), REAL_KINDS)
+GREATER, greater = _binary_fn("Greater", "greater", "Returns x > y elementwise.",
+                              lambda xp, x, y: xp.greater(x, y), REAL_KINDS)
+GREATER_EQUAL, greater_equal = _binary_fn(
+    "GreaterEqual", "greater_equal", "Returns x >= y elementwise.",
+    lambda xp, x, y: xp.greater_equal(x, y), REAL_KINDS)
+LOGICAL_AND, logical_and = _binary_fn("LogicalAnd", "logical_and", "Returns x AND y for bools.",
+                                      lambda xp, x, y: xp.logical_and(x, y), "b")
+LOGICAL_OR, logical_or = _binary_fn("LogicalOr", "logical_or", "Returns x OR y for bools.",
+                                    lambda xp, x, y: xp.logical_or(x, y), "b")
+LOGICAL_XOR, logical_xor = _binary_fn("LogicalXor", "logical_xor", "Returns x XOR y for bools.",
+                                      lambda xp, x, y: xp.logical_xor(x, y), "b")
+BITWISE_AND, bitwise_and = _binary_fn("BitwiseAnd", "bitwise_and", "Returns x & y for integers.",
+                                      lambda xp, x, y: xp.bitwise_and(x, y), INT_KINDS)
+BITWISE_OR, bitwise_or = _binary_fn("BitwiseOr", "bitwise_or", "Returns x | y for integers.",
+                                    lambda xp, x, y: xp.bitwise_or(x, y), INT_KINDS)
+BITWISE_XOR, bitwise_xor = _binary_fn("BitwiseXor", "bitwise_xor", "Returns x ^ y for integers.",
+                                      lambda xp, x, y: xp.bitwise_xor(x, y), INT_KINDS)
 
 
-def _logical(name, kernel):
-    op = register_op(name, kernel, differentiable=False, kinds="b")
-
-    def fn(x, y, name=None):
-        return _binary(op, x, y)
-    return op, fn
-
-
-LOGICAL_AND, logical_and = _logical("LogicalAnd", lambda xp, x, y: xp.logical_and(x, y))
-LOGICAL_OR, logical_or = _logical("LogicalOr", lambda xp, x, y: xp.logical_or(x, y))
-LOGICAL_XOR, logical_xor = _logical("LogicalXor", lambda xp, x, y: xp.logical_xor(x, y))
-
-
-def _bitwise(name, kernel):
-    op = register_op(name, kernel, differentiable=False, kinds=INT_KINDS)
-
-    def fn(x, y, name=None):
-        return _binary(op, x, y)
-    return op, fn
-
-
-BITWISE_AND, bitwise_and = _bitwise("BitwiseAnd", lambda xp, x, y: xp.bitwise_and(x, y))
-BITWISE_OR, bitwise_or = _bitwise("BitwiseOr", lambda xp, x, y: xp.bitwise_or(x, y))
-BITWISE_XOR, bitwise_xor = _bitwise("BitwiseXor", lambda xp, x, y: xp.bitwise_xor(x, y))
-
-
-# -- where, clip, cast ------------------------------------------------------------------------------
+# -- where, clip, cast -----------------------------------------------------------------------------
 def _select_grad(e, dy):
     c, x, y = e.inputs
     _, nx, ny = e.needs_grad
-    z = zeros_like_(dy)
+    z = array_ops.zeros_like(dy)
     return (None,
             unbroadcast(where(c, dy, z), _shape(x)) if nx else None,
             unbroadcast(where(c, z, dy), _shape(y)) if ny else None)
 
 
 SELECT = register_op("SelectV2", lambda xp, c, x, y: xp.where(c, x, y), grad=_select_grad)
-WHERE_INDICES = register_op(
-    "Where", lambda xp, c: xp.stack(xp.nonzero(c), axis=-1).astype(xp.int64)
-    if c.ndim else xp.zeros((int(bool(c)), 0), dtype=xp.int64), differentiable=False)
+WHERE_INDICES = register_op("Where", lambda xp, c: xp.argwhere(c).astype(xp.int64),
+                            kinds=NUMERIC_KINDS + "b", differentiable=False)
 
 
 def where(condition, x=None, y=None, name=None):
     """Selects from x where condition is true, else from y, with broadcasting (`tf.where`).
 
-    With only `condition`, returns the int64 coordinates of its true elements, shape [n, rank].
+    With only `condition`, returns the int64 coordinates of its true (non-zero) elements, of
+    shape [n, rank].
+
+    Raises:
+        InvalidArgumentError: `x` and `y` are given and `condition` is not bool.
+        ValueError: only one of `x` and `y` is given.
+
+    Example:
+        >>> import flowgrad as tf
+        >>> tf.where(tf.constant([True, False]), 1., 0.).numpy().tolist()
+        [1.0, 0.0]
+        >>> tf.where(tf.constant([0, 3, 5])).numpy().tolist()
+        [[1], [2]]
     """
     c = to_tensor(condition)
-    if not c.dtype.is_bool:
-        raise InvalidArgumentError(None, "SelectV2", f"where: condition must be a bool tensor, "
-                                   f"got {c.dtype.name}. Compare first, e.g. tf.where(x > 0, ...).")
     if x is None and y is None:
         return execute(WHERE_INDICES, (c,))
     if x is None or y is None:
         raise ValueError("where: give both x and y, or neither.")
+    if not c.dtype.is_bool:
+        raise InvalidArgumentError(None, "SelectV2", f"where: condition must be a bool tensor, "
+                                   f"got {c.dtype.name}. Compare first, e.g. tf.where(x > 0, ...).")
     x, y = binary_operands(x, y, "SelectV2")
     return execute(SELECT, (c, x, y))
 
 
 def clip_by_value(t, clip_value_min, clip_value_max, name=None):
-    """Clips values to [clip_value_min, clip_value_max] (`tf.clip_by_value`)."""
+    """Clips values to [clip_value_min, clip_value_max] (`tf.clip_by_value`).
+
+    Args:
+        t: a Tensor.
+        clip_value_min: the lower bound: a scalar, or a tensor that broadcasts to `t`'s shape.
+        clip_value_max: the upper bound, likewise.
+
+    Returns:
+        A Tensor of `t`'s shape and dtype.
+
+    Raises:
+        ValueError: a bound would broadcast `t` to a larger shape.
+
+    Example:
+        >>> import flowgrad as tf
+        >>> tf.clip_by_value(tf.constant([-2., 0.5, 3.]), -1., 1.).numpy().tolist()
+        [-1.0, 0.5, 1.0]
+    """
     t = to_tensor(t)
-    lo = to_tensor(clip_value_min, dtype=t.dtype if not isinstance(clip_value_min, Tensor) else None)
-    hi = to_tensor(clip_value_max, dtype=t.dtype if not isinstance(clip_value_max, Tensor) else None)
-    return minimum(maximum(t, lo), hi)
+    out = maximum(minimum(t, clip_value_max), clip_value_min)
+    if _shape(out) != _shape(t):
+        raise ValueError(f"clip_by_value: the bounds must not change the shape of t: t has shape "
+                         f"{tuple(_shape(t))} but the clipped result has {tuple(_shape(out))}.")
+    return out
 
 
 def _cast_kernel(xp, x, dtype):
-    if dtype.kind in "iu" and x.dtype.kind in "fc":
-        x = xp.trunc(xp.real(x) if x.dtype.kind == "c" else x)  # TF truncates toward zero
-    elif dtype.kind not in "c" and x.dtype.kind == "c":
-        x = xp.real(x)
+    if x.dtype.kind == "c" and dtype.kind != "c":
+        x = xp.real(x)  # casting complex to real keeps the real part, as TF does
+    if dtype.kind in "iu" and x.dtype.kind == "f":
+        x = xp.trunc(x)  # TF truncates toward zero
     return x.astype(dtype)
 
 
@@ -443,27 +638,53 @@ CAST = register_op("Cast", _cast_kernel, grad=_cast_grad)
 
 
 def cast(x, dtype, name=None):
-    """Casts to `dtype`; float -> int truncates toward zero, as TensorFlow does."""
+    """Casts a tensor to `dtype` (`tf.cast`).
+
+    Python values are converted to a tensor first (floats to float32), then cast, as in TF.
+    Floats cast to integers are truncated toward zero; complex values cast to real types keep
+    their real part; integers cast to narrower integers wrap around.
+
+    Example:
+        >>> import flowgrad as tf
+        >>> tf.cast(tf.constant([1.7, -1.7]), tf.int32).numpy().tolist()
+        [1, -1]
+    """
     target = _dtypes.as_dtype(dtype)
-    if isinstance(x, Tensor) or hasattr(x, "_is_variable"):
-        t = to_tensor(x)
-    else:
-        t = to_tensor(x)
-        if t._value.dtype.kind == "f" and target._np.kind == "f":
-            return _wrap(np.asarray(np.asarray(x), dtype=target._np))
+    t = to_tensor(x)
     if t._value.dtype == target._np:
         return t
     return execute(CAST, (t,), {"dtype": target._np})
 
 
+def _saturation_bounds(src, dst):
+    """The widest [lo, hi], as values of dtype `src`, that cast into `dst`'s range."""
+    s = src._np.type
+    lo, hi = s(_pymax(src.min, dst.min)), s(_pymin(src.max, dst.max))
+    if src.is_floating:  # the nearest float may lie just outside dst's range (exact compares)
+        if float(hi) > dst.max:
+            hi = np.nextafter(hi, s(-np.inf))
+        if float(lo) < dst.min:
+            lo = np.nextafter(lo, s(np.inf))
+    return lo, hi
+
+
 def saturate_cast(value, dtype, name=None):
-    """Casts, clipping to the target dtype's range first."""
+    """Casts to `dtype`, first clamping values to the range the target can hold
+    (`tf.saturate_cast`).
+
+    Example:
+        >>> import flowgrad as tf
+        >>> tf.saturate_cast(tf.constant([-300., 7.5, 300.]), tf.uint8).numpy().tolist()
+        [0, 7, 255]
+    """
     t = to_tensor(value)
     d = _dtypes.as_dtype(dtype)
-    if d.is_integer or d.is_floating:
-        lo, hi = d.min, d.max
-        if t.dtype.is_floating:
-            t = clip_by_value(t, _pymax(lo, t.dtype.min), _pymin(hi, t.dtype.max))
+    if t.dtype.is_complex and not d.is_complex:
+        t = real(t)
+    if (t.dtype.is_integer or t.dtype.is_floating) and (d.is_integer or d.is_floating):
+        lo, hi = _saturation_bounds(t.dtype, d)
+        if lo > t.dtype.min or hi < t.dtype.max:
+            t = clip_by_value(t, lo, hi)
     return cast(t, d)
 
 
@@ -472,30 +693,58 @@ def _keep_shape(shape, axis):
     return tuple(1 if (axis is None or i in axis) else d for i, d in enumerate(shape))
 
 
-def _sum_kernel(xp, x, axis, keepdims):
-    return xp.asarray(xp.sum(x, axis=axis, keepdims=keepdims, dtype=x.dtype))
+def _reduced_shape(shape, axis, keepdims):
+    if keepdims:
+        return _keep_shape(shape, axis)
+    return tuple(d for i, d in enumerate(shape) if axis is not None and i not in axis)
 
 
 def _reduce_grad_broadcast(e, dy):
     shape = _shape(e.inputs[0])
-    axis = e.attrs["axis"]
     if not e.attrs["keepdims"]:
-        dy = array_ops.reshape(dy, _keep_shape(shape, axis))
+        dy = array_ops.reshape(dy, _keep_shape(shape, e.attrs["axis"]))
     return array_ops.broadcast_to(dy, shape)
 
 
+SUM = register_op("Sum", lambda xp, x, axis, keepdims: xp.asarray(
+    xp.sum(x, axis=axis, keepdims=keepdims, dtype=x.dtype)), kinds=NUMERIC_KINDS,
+    grad=lambda e, dy: (_reduce_grad_broadcast(e, dy),))
+
+
 def _mean_kernel(xp, x, axis, keepdims):
-    if x.dtype.kind in "iu":
-        s = xp.sum(x, axis=axis, keepdims=keepdims, dtype=xp.int64)
-        n = x.size // _pymax(s.size, 1) if x.size else 1
-        return xp.asarray(xp.trunc(s / _pymax(n, 1))).astype(x.dtype)
-    return xp.asarray(xp.mean(x, axis=axis, keepdims=keepdims, dtype=x.dtype))
+    # The sum over the count: xp.mean would warn about empty slices, where TF gives nan silently.
+    integer = x.dtype.kind in "iu"
+    acc = (xp.int64 if x.dtype.kind == "i" else xp.uint64) if integer else x.dtype
+    s = xp.asarray(xp.sum(x, axis=axis, keepdims=keepdims, dtype=acc))
+    n = x.size // s.size if s.size else 1
+    if integer:  # TF's integer mean: truncated toward zero
+        return (xp.sign(s) * (xp.abs(s) // _pymax(n, 1))).astype(x.dtype)
+    return (s / n).astype(x.dtype, copy=False)
 
 
 def _mean_grad(e, dy):
-    x = e.inputs[0]
-    n = x._value.size // _pymax(e.outputs[0]._value.size, 1)
+    n = e.inputs[0]._value.size // _pymax(e.outputs[0]._value.size, 1)
     return (_reduce_grad_broadcast(e, dy) / _pymax(n, 1),)
+
+
+MEAN = register_op("Mean", _mean_kernel, kinds=NUMERIC_KINDS, grad=_mean_grad)
+
+
+def _extreme_kernel(reduce, empty_value):
+    def kernel(xp, x, axis, keepdims):
+        if x.size == 0:  # the reduction's identity, as TF: max of nothing is -inf
+            return xp.full(_reduced_shape(x.shape, axis, keepdims), empty_value(x.dtype),
+                           dtype=x.dtype)
+        return xp.asarray(reduce(x, axis=axis, keepdims=keepdims))
+    return kernel
+
+
+def _lowest(dtype):
+    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
+
+
+def _highest(dtype):
+    return np.inf if dtype.kind == "f" else np.iinfo(dtype).max
 
 
 def _extreme_grad(e, dy):
@@ -510,35 +759,31 @@ def _extreme_grad(e, dy):
     return (mask * dy / count,)
 
 
+MAX = register_op("Max", _extreme_kernel(np.max, _lowest), kinds=REAL_KINDS, grad=_extreme_grad)
+MIN = register_op("Min", _extreme_kernel(np.min, _highest), kinds=REAL_KINDS, grad=_extreme_grad)
+
+
 def _prod_grad(e, dy):
-    # Exclusive products from both sides avoid dividing by zero elements.
+    # Products of everything before and after each element (exclusive cumprods from both
+    # sides) give the gradient without dividing by x, so zeros in x are handled exactly.
     x = e.inputs[0]
     shape = _shape(x)
-    axis = e.attrs["axis"]
-    axes = tuple(range(len(shape))) if axis is None else axis
+    axes = tuple(range(len(shape))) if e.attrs["axis"] is None else e.attrs["axis"]
     if not axes:
         return (dy,)
-    rest = [i for i in range(len(shape)) if i not in axes]
-    perm = tuple(rest) + tuple(axes)
+    rest = tuple(i for i in range(len(shape)) if i not in axes)
+    perm = rest + tuple(axes)
     xt = array_ops.transpose(x, perm)
-    tshape = _shape(xt)
-    n_rest = int(np.prod([shape[i] for i in rest])) if rest else 1
-    flat = array_ops.reshape(xt, (n_rest, -1))
+    n_rest = int(np.prod([shape[i] for i in rest], dtype=np.int64))
+    n_reduced = int(np.prod([shape[i] for i in axes], dtype=np.int64))
+    flat = array_ops.reshape(xt, (n_rest, n_reduced))
     left = cumprod(flat, axis=1, exclusive=True)
     right = cumprod(flat, axis=1, exclusive=True, reverse=True)
-    dyb = _reduce_grad_broadcast(e, dy)
-    g = array_ops.reshape(left * right, tshape)
-    g = array_ops.transpose(g, tuple(np.argsort(perm)))
-    return (g * dyb,)
+    g = array_ops.reshape(_conj(left * right), _shape(xt))
+    g = array_ops.transpose(g, tuple(int(i) for i in np.argsort(perm)))
+    return (g * _reduce_grad_broadcast(e, dy),)
 
 
-SUM = register_op("Sum", _sum_kernel, kinds=NUMERIC_KINDS,
-                  grad=lambda e, dy: (_reduce_grad_broadcast(e, dy),))
-MEAN = register_op("Mean", _mean_kernel, kinds=NUMERIC_KINDS, grad=_mean_grad)
-MAX = register_op("Max", lambda xp, x, axis, keepdims: xp.asarray(
-    xp.max(x, axis=axis, keepdims=keepdims)), kinds=NUMERIC_KINDS, grad=_extreme_grad)
-MIN = register_op("Min", lambda xp, x, axis, keepdims: xp.asarray(
-    xp.min(x, axis=axis, keepdims=keepdims)), kinds=NUMERIC_KINDS, grad=_extreme_grad)
 PROD = register_op("Prod", lambda xp, x, axis, keepdims: xp.asarray(
     xp.prod(x, axis=axis, keepdims=keepdims, dtype=x.dtype)), kinds=NUMERIC_KINDS, grad=_prod_grad)
 ANY = register_op("Any", lambda xp, x, axis, keepdims: xp.asarray(
@@ -550,98 +795,152 @@ ALL = register_op("All", lambda xp, x, axis, keepdims: xp.asarray(
 def _reduce(op, input_tensor, axis, keepdims):
     t = to_tensor(input_tensor)
     ax = normalize_axis(axis, t._value.ndim, op.name)
-    if t._value.ndim == 0:
-        ax = None
-    if op is MAX or op is MIN:
-        sizes = t._value.shape if ax is None else [t._value.shape[a] for a in ax]
-        if any(s == 0 for s in sizes):
-            ident = t.dtype.min if op is MAX else t.dtype.max
-            shape = _keep_shape(t._value.shape, ax) if keepdims else tuple(
-                d for i, d in enumerate(t._value.shape) if ax is not None and i not in ax)
-            return array_ops.fill(shape, cast(ident, t.dtype))
     return execute(op, (t,), {"axis": ax, "keepdims": bool(keepdims)})
 
 
 def reduce_sum(input_tensor, axis=None, keepdims=False, name=None):
-    """Sum over `axis` (all axes by default) (`tf.reduce_sum`)."""
+    """Sums over `axis` (`tf.reduce_sum`).
+
+    Args:
+        input_tensor: a numeric Tensor.
+        axis: an int or a list of ints (negative counts from the end); None reduces all axes.
+        keepdims: keep the reduced axes with size 1.
+
+    Returns:
+        The reduced Tensor, of the input's dtype.
+
+    Raises:
+        InvalidArgumentError: an axis is out of range.
+
+    Example:
+        >>> import flowgrad as tf
+        >>> tf.reduce_sum(tf.constant([[1, 2], [3, 4]]), axis=1).numpy().tolist()
+        [3, 7]
+    """
     return _reduce(SUM, input_tensor, axis, keepdims)
 
 
 def reduce_mean(input_tensor, axis=None, keepdims=False, name=None):
-    """Mean over `axis`; integer inputs give an integer (truncated) mean, as in TF."""
+    """Averages over `axis` (`tf.reduce_mean`); integer inputs give the integer mean,
+    truncated toward zero, as in TF.
+
+    Example:
+        >>> import flowgrad as tf
+        >>> tf.reduce_mean(tf.constant([1, 2])).numpy()
+        np.int32(1)
+    """
     return _reduce(MEAN, input_tensor, axis, keepdims)
 
 
 def reduce_max(input_tensor, axis=None, keepdims=False, name=None):
-    """Max over `axis`; ties share the gradient equally."""
+    """Takes the maximum over `axis` (`tf.reduce_max`); tied maxima share the gradient
+    equally, and the maximum over no elements is -inf (the dtype's lowest value for ints)."""
     return _reduce(MAX, input_tensor, axis, keepdims)
 
 
 def reduce_min(input_tensor, axis=None, keepdims=False, name=None):
+    """Takes the minimum over `axis` (`tf.reduce_min`); see `reduce_max`."""
     return _reduce(MIN, input_tensor, axis, keepdims)
 
 
 def reduce_prod(input_tensor, axis=None, keepdims=False, name=None):
+    """Multiplies over `axis` (`tf.reduce_prod`); the gradient is exact where x has zeros."""
     return _reduce(PROD, input_tensor, axis, keepdims)
 
 
 def reduce_any(input_tensor, axis=None, keepdims=False, name=None):
+    """Logical OR of a bool tensor over `axis` (`tf.reduce_any`)."""
     return _reduce(ANY, input_tensor, axis, keepdims)
 
 
 def reduce_all(input_tensor, axis=None, keepdims=False, name=None):
+    """Logical AND of a bool tensor over `axis` (`tf.reduce_all`)."""
     return _reduce(ALL, input_tensor, axis, keepdims)
 
 
 def reduce_logsumexp(input_tensor, axis=None, keepdims=False, name=None):
-    """log(sum(exp(x))) over `axis`, computed stably."""
+    """Computes log(sum(exp(x))) over `axis` without overflow (`tf.math.reduce_logsumexp`).
+
+    Example:
+        >>> import flowgrad as tf
+        >>> f"{float(tf.math.reduce_logsumexp(tf.constant([1000., 1000.]))):.2f}"
+        '1000.69'
+    """
     t = to_tensor(input_tensor)
-    m = array_ops.stop_gradient(reduce_max(t, axis=axis, keepdims=True))
-    m = where(is_finite(m), m, zeros_like_(m))
-    out = log(reduce_sum(exp(t - m), axis=axis, keepdims=True)) + m
-    if not keepdims:
-        ax = normalize_axis(axis, t._value.ndim, "ReduceLogSumExp")
-        out = array_ops.reshape(out, tuple(d for i, d in enumerate(_shape(t))
-                                           if ax is not None and i not in ax))
-    return out
+    ax = normalize_axis(axis, t._value.ndim, "ReduceLogSumExp")
+    m = array_ops.stop_gradient(reduce_max(t, axis=ax, keepdims=True))
+    m = where(is_finite(m), m, array_ops.zeros_like(m))
+    out = log(reduce_sum(exp(t - m), axis=ax, keepdims=True)) + m
+    if keepdims:
+        return out
+    return array_ops.reshape(out, _reduced_shape(_shape(t), ax, False))
 
 
 def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
-    """Population variance over `axis` (`tf.math.reduce_variance`)."""
+    """Population variance over `axis` (`tf.math.reduce_variance`); complex inputs give the
+    real variance of their magnitudes' deviations.
+
+    Raises:
+        TypeError: the input is not floating point or complex.
+    """
     t = to_tensor(input_tensor)
-    if not t.dtype.is_floating:
-        raise InvalidArgumentError(None, "reduce_variance", f"reduce_variance needs a floating "
-                                   f"input, got {t.dtype.name}.")
-    mu = reduce_mean(t, axis=axis, keepdims=True)
-    return reduce_mean(square(t - mu), axis=axis, keepdims=keepdims)
+    if not (t.dtype.is_floating or t.dtype.is_complex):
+        raise TypeError(f"reduce_variance: input must be either real or complex; received "
+                        f"{t.dtype.name}. Cast it first, e.g. tf.cast(x, tf.float32).")
+    diff = t - reduce_mean(t, axis=axis, keepdims=True)
+    squared = real(diff * conj(diff)) if t.dtype.is_complex else square(diff)
+    return reduce_mean(squared, axis=axis, keepdims=keepdims)
 
 
 def reduce_std(input_tensor, axis=None, keepdims=False, name=None):
-    """Population standard deviation over `axis`."""
+    """Population standard deviation over `axis` (`tf.math.reduce_std`)."""
     return sqrt(reduce_variance(input_tensor, axis=axis, keepdims=keepdims))
 
 
 def reduce_euclidean_norm(input_tensor, axis=None, keepdims=False, name=None):
-    return sqrt(reduce_sum(square(to_tensor(input_tensor)), axis=axis, keepdims=keepdims))
+    """sqrt(sum(x ** 2)) over `axis` (`tf.math.reduce_euclidean_norm`); integer inputs give
+    the truncated integer norm, as in TF.
+
+    Example:
+        >>> import flowgrad as tf
+        >>> tf.math.reduce_euclidean_norm(tf.constant([[1, 2, 3], [1, 1, 1]])).numpy()
+        np.int32(4)
+    """
+    t = to_tensor(input_tensor)
+    if t.dtype.is_integer:
+        s = reduce_sum(cast(square(t), _dtypes.float64), axis=axis, keepdims=keepdims)
+        return cast(sqrt(s), t.dtype)
+    if t.dtype.is_complex:
+        return sqrt(cast(reduce_sum(real(t * conj(t)), axis=axis, keepdims=keepdims), t.dtype))
+    return sqrt(reduce_sum(square(t), axis=axis, keepdims=keepdims))
 
 
-def count_nonzero(input, axis=None, keepdims=False, dtype=_dtypes.int64, name=None):  # noqa: A002
-    """Counts the non-zero elements along `axis` (int64 by default)."""
+def count_nonzero(input, axis=None, keepdims=None, dtype=_dtypes.int64, name=None):  # noqa: A002
+    """Counts the non-zero elements over `axis` (`tf.math.count_nonzero`).
+
+    Example:
+        >>> import flowgrad as tf
+        >>> tf.math.count_nonzero(tf.constant([[0, 1], [2, 0]]), axis=1).numpy().tolist()
+        [1, 1]
+    """
     t = to_tensor(input)
-    nz = cast(not_equal(t, zeros_like_(t)), _dtypes.int64)
-    return cast(reduce_sum(nz, axis=axis, keepdims=keepdims), dtype)
+    nz = cast(not_equal(t, array_ops.zeros_like(t)), _dtypes.int64)
+    return cast(reduce_sum(nz, axis=axis, keepdims=bool(keepdims)), dtype)
 
 
 ARGMAX = register_op("ArgMax", lambda xp, x, axis, dtype: xp.argmax(x, axis=axis).astype(dtype),
-                     kinds=NUMERIC_KINDS, differentiable=False)
+                     kinds=REAL_KINDS + "b", differentiable=False)
 ARGMIN = register_op("ArgMin", lambda xp, x, axis, dtype: xp.argmin(x, axis=axis).astype(dtype),
-                     kinds=NUMERIC_KINDS, differentiable=False)
+                     kinds=REAL_KINDS + "b", differentiable=False)
 
 
-def _arg(op, input, axis, output_type):
+def _arg(op, input, axis, output_type):  # noqa: A002
     t = to_tensor(input)
-    axis = 0 if axis is None else axis
-    ax = normalize_axis(axis, t._value.ndim, op.name)[0]
+    ax = normalize_axis(0 if axis is None else axis, t._value.ndim, op.name)
+    if len(ax) != 1:
+        raise InvalidArgumentError(None, op.name, f"{op.name}: axis must be a single int, got "
+                                   f"{axis!r}. [Op:{op.name}]")
+    ax = ax[0]
     if t._value.shape[ax] == 0:
         raise InvalidArgumentError(None, op.name, f"{op.name}: reduction dimension {ax} is empty "
                                    f"(input shape {list(t._value.shape)}). [Op:{op.name}]")
@@ -649,38 +948,37 @@ def _arg(op, input, axis, output_type):
 
 
 def argmax(input, axis=None, output_type=_dtypes.int64, name=None):  # noqa: A002
-    """Index of the largest value along `axis` (default 0), as int64 (`tf.argmax`)."""
+    """Index of the largest value along `axis` (default 0) (`tf.math.argmax`); ties give the
+    smallest index.
+
+    Example:
+        >>> import flowgrad as tf
+        >>> tf.math.argmax(tf.constant([[1., 5.], [7., 2.]]), axis=1).numpy().tolist()
+        [1, 0]
+    """
     return _arg(ARGMAX, input, axis, output_type)
 
 
 def argmin(input, axis=None, output_type=_dtypes.int64, name=None):  # noqa: A002
+    """Index of the smallest value along `axis` (default 0) (`tf.math.argmin`); ties give the
+    smallest index."""
     return _arg(ARGMIN, input, axis, output_type)
 
 
 # -- scans ----------------------------------------------------------------------------------------
-def _scan_kernel(fn):
-    def k(xp, x, axis, exclusive, reverse):
+def _scan_kernel(scan, identity):
+    def kernel(xp, x, axis, exclusive, reverse):
         if reverse:
             x = xp.flip(x, axis)
-        out = fn(xp, x, axis)
-        if exclusive:
-            ident = 0 if fn is _np_cumsum else 1
-            pad = [(0, 0)] * x.ndim
-            pad[axis] = (1, 0)
-            out = xp.pad(out, pad, constant_values=ident)
-            out = xp.take(out, xp.arange(x.shape[axis]), axis=axis)
+        out = scan(x, axis=axis, dtype=x.dtype)
+        if exclusive and x.shape[axis]:
+            head = xp.full(x.shape[:axis] + (1,) + x.shape[axis + 1:], identity, dtype=x.dtype)
+            out = xp.concatenate([head, xp.take(out, xp.arange(x.shape[axis] - 1), axis=axis)],
+                                 axis=axis)
         if reverse:
             out = xp.flip(out, axis)
         return xp.ascontiguousarray(out)
-    return k
-
-
-def _np_cumsum(xp, x, axis):
-    return xp.cumsum(x, axis=axis, dtype=x.dtype)
-
-
-def _np_cumprod(xp, x, axis):
-    return xp.cumprod(x, axis=axis, dtype=x.dtype)
+    return kernel
 
 
 def _cumsum_grad(e, dy):
@@ -689,125 +987,188 @@ def _cumsum_grad(e, dy):
 
 
 def _cumprod_grad(e, dy):
-    # As TensorFlow: correct where the input has no zeros.
+    # As TF: sum the products that contain x_i, then divide x_i out (0 where x_i is 0).
     a = e.attrs
-    x, y = e.inputs[0], e.outputs[0]
+    x, y = _conj(e.inputs[0]), _conj(e.outputs[0])
     s = cumsum(y * dy, axis=a["axis"], exclusive=a["exclusive"], reverse=not a["reverse"])
-    return (div_no_nan(s, x),)
+    return (divide_no_nan(s, x),)
 
 
-CUMSUM = register_op("Cumsum", _scan_kernel(_np_cumsum), kinds=NUMERIC_KINDS, grad=_cumsum_grad)
-CUMPROD = register_op("Cumprod", _scan_kernel(_np_cumprod), kinds=NUMERIC_KINDS,
+CUMSUM = register_op("Cumsum", _scan_kernel(np.cumsum, 0), kinds=NUMERIC_KINDS,
+                     grad=_cumsum_grad)
+CUMPROD = register_op("Cumprod", _scan_kernel(np.cumprod, 1), kinds=NUMERIC_KINDS,
                       grad=_cumprod_grad)
 
 
 def _scan(op, x, axis, exclusive, reverse):
     t = to_tensor(x)
     if t._value.ndim == 0:
-        raise InvalidArgumentError(None, op.name, f"{op.name} needs a tensor of rank >= 1.")
-    ax = normalize_axis(axis, t._value.ndim, op.name)[0]
-    return execute(op, (t,), {"axis": ax, "exclusive": bool(exclusive), "reverse": bool(reverse)})
+        raise InvalidArgumentError(None, op.name, f"{op.name} needs a tensor of rank >= 1, got "
+                                   f"a scalar. [Op:{op.name}]")
+    ax = normalize_axis(axis, t._value.ndim, op.name)
+    if len(ax) != 1:
+        raise InvalidArgumentError(None, op.name, f"{op.name}: axis must be a single int, got "
+                                   f"{axis!r}. [Op:{op.name}]")
+    return execute(op, (t,), {"axis": ax[0], "exclusive": bool(exclusive),
+                              "reverse": bool(reverse)})
 
 
 def cumsum(x, axis=0, exclusive=False, reverse=False, name=None):
-    """Cumulative sum along `axis` (`tf.math.cumsum`), optionally exclusive and/or reversed."""
+    """Cumulative sum along `axis` (`tf.math.cumsum`).
+
+    Args:
+        x: a numeric Tensor of rank >= 1.
+        axis: the axis to scan.
+        exclusive: each output excludes its own element (the first output is 0).
+        reverse: scan from the end.
+
+    Example:
+        >>> import flowgrad as tf
+        >>> tf.math.cumsum(tf.constant([1, 2, 3]), exclusive=True).numpy().tolist()
+        [0, 1, 3]
+    """
     return _scan(CUMSUM, x, axis, exclusive, reverse)
 
 
 def cumprod(x, axis=0, exclusive=False, reverse=False, name=None):
-    """Cumulative product along `axis` (`tf.math.cumprod`)."""
+    """Cumulative product along `axis` (`tf.math.cumprod`); see `cumsum` for the arguments."""
     return _scan(CUMPROD, x, axis, exclusive, reverse)
 
 
 # -- top_k, bincount ------------------------------------------------------------------------------
-def _top_k_kernel(xp, x, k, sorted):
-    # Stable sort on -x: ties keep the lower index first, as TensorFlow does.
-    idx = xp.argsort(-x if x.dtype.kind != "u" else x.max() - x, axis=-1, kind="stable")[..., :k]
+def _top_k_kernel(xp, x, k, sorted):  # noqa: A002 - TF's attribute name
+    # A stable ascending sort of the reversed row, reversed again, orders values descending and
+    # ties by ascending index (as TF), with no negation that could overflow integers.
+    n = x.shape[-1]
+    idx = (n - 1) - xp.flip(xp.argsort(xp.flip(x, -1), axis=-1, kind="stable"), -1)[..., :k]
     return xp.take_along_axis(x, idx, axis=-1), idx.astype(xp.int32)
 
 
 def _top_k_grad(e, dvalues, dindices):
-    x = e.inputs[0]
-    idx = e.outputs[1]
     from . import indexing_ops
-    return (indexing_ops.put_along_last_axis(dvalues, idx, _shape(x)),)
+    return (indexing_ops.put_along_last_axis(dvalues, e.outputs[1], _shape(e.inputs[0])),)
 
 
-TOP_K = register_op("TopKV2", _top_k_kernel, num_outputs=2, kinds=NUMERIC_KINDS, grad=_top_k_grad)
-
-
-def top_k(input, k=1, sorted=True, index_type=_dtypes.int32, name=None):  # noqa: A002
-    """The k largest entries along the last axis and their indices (`tf.math.top_k`).
-
-    Returns:
-        A `(values, indices)` pair.
-    """
-    t = to_tensor(input)
-    if t._value.ndim == 0:
-        raise InvalidArgumentError(None, "TopKV2", "top_k needs an input of rank >= 1.")
-    k = int(k)
-    n = t._value.shape[-1]
-    if k < 0 or k > n:
-        raise InvalidArgumentError(None, "TopKV2", f"input must have at least k={k} columns; "
-                                   f"the last dimension has {n}. [Op:TopKV2]")
-    values, indices = execute(TOP_K, (t,), {"k": k, "sorted": bool(sorted)})
-    if _dtypes.as_dtype(index_type) != _dtypes.int32:
-        indices = cast(indices, index_type)
-    return _TopKV2(values, indices)
-
-
-def _bincount_kernel(xp, arr, weights, minlength, maxlength, dtype):
-    flat = arr.ravel()
-    n = int(flat.max()) + 1 if flat.size else 0
-    if minlength is not None:
-        n = _pymax(n, minlength)
-    if maxlength is not None:
-        n = _pymin(n, maxlength)
-        keep = flat < n
-        flat = flat[keep]
-        if weights is not None:
-            weights = weights.ravel()[keep]
-    elif weights is not None:
-        weights = weights.ravel()
-    out = xp.bincount(flat, weights=weights, minlength=n)[:n] if flat.size else xp.zeros(n)
-    return out.astype(dtype)
-
-
-BINCOUNT = register_op("Bincount", lambda xp, arr, minlength, maxlength, dtype:
-                       _bincount_kernel(xp, arr, None, minlength, maxlength, dtype),
-                       kinds=INT_KINDS, differentiable=False)
-BINCOUNT_WEIGHTED = register_op(
-    "BincountWeighted", lambda xp, arr, w, minlength, maxlength, dtype:
-    _bincount_kernel(xp, arr, w, minlength, maxlength, dtype),
-    kinds=INT_KINDS, kind_inputs=1, differentiable=False)
-
-
-def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=_dtypes.int32, name=None,
-             axis=None, binary_output=False):
-    """Counts occurrences of each value in a non-negative int tensor (`tf.math.bincount`)."""
-    a = to_tensor(arr)
-    if a._value.size and a._value.min() < 0:
-        raise InvalidArgumentError(None, "Bincount", "bincount: input must be non-negative "
-                                   "[Op:Bincount]")
-    attrs = {"minlength": minlength, "maxlength": maxlength}
-    if weights is not None:
-        w = to_tensor(weights)
-        if w._value.shape != a._value.shape:
-            raise InvalidArgumentError(None, "Bincount", f"bincount: weights shape "
-                                       f"{list(w._value.shape)} must equal arr shape "
-                                       f"{list(a._value.shape)}.")
-        return execute(BINCOUNT_WEIGHTED, (a, w), dict(attrs, dtype=w._value.dtype))
-    out = execute(BINCOUNT, (a,), dict(attrs, dtype=_dtypes.as_dtype(dtype)._np))
-    if binary_output:
-        out = cast(greater(out, zeros_like_(out)), out.dtype)
-    return out
+TOP_K = register_op("TopKV2", _top_k_kernel, num_outputs=2, kinds=REAL_KINDS, grad=_top_k_grad)
 
 
 class _TopKV2(tuple):
-    """(values, indices) with attribute access, as TensorFlow's TopKV2 result."""
+    """The (values, indices) pair returned by `top_k`, with attribute access."""
+
+    __slots__ = ()
 
     def __new__(cls, values, indices):
         return tuple.__new__(cls, (values, indices))
 
     values = property(lambda self: self[0])
     indices = property(lambda self: self[1])
+
+
+def top_k(input, k=1, sorted=True, index_type=_dtypes.int32, name=None):  # noqa: A002
+    """The k largest entries along the last axis, and their indices (`tf.math.top_k`).
+
+    Equal values are ordered by index, the smaller index first.
+
+    Returns:
+        A `(values, indices)` pair, also readable as `.values` and `.indices`.
+
+    Raises:
+        InvalidArgumentError: the input is a scalar, or k is negative or larger than the last
+            dimension.
+
+    Example:
+        >>> import flowgrad as tf
+        >>> values, indices = tf.math.top_k(tf.constant([1., 3., 2.]), k=2)
+        >>> values.numpy().tolist(), indices.numpy().tolist()
+        ([3.0, 2.0], [1, 2])
+    """
+    t = to_tensor(input)
+    if t._value.ndim == 0:
+        raise InvalidArgumentError(None, "TopKV2", "top_k needs an input of rank >= 1, got a "
+                                   "scalar. [Op:TopKV2]")
+    k = int(k)
+    n = t._value.shape[-1]
+    if k < 0 or k > n:
+        raise InvalidArgumentError(None, "TopKV2", f"input must have at least k={k} columns, and "
+                                   f"k must be >= 0; the last dimension has {n}. [Op:TopKV2]")
+    values, indices = execute(TOP_K, (t,), {"k": k, "sorted": bool(sorted)})
+    if _dtypes.as_dtype(index_type) != _dtypes.int32:
+        indices = cast(indices, index_type)
+    return _TopKV2(values, indices)
+
+
+def _bincount_kernel(xp, arr, *weights, size, per_row, binary_output, dtype):
+    w = weights[0] if weights else None
+    keep = arr < size
+    bins, total = arr.astype(xp.int64), size
+    if per_row:  # row r counts into bins [r * size, (r + 1) * size)
+        rows = arr.shape[0]
+        bins = bins + xp.arange(rows, dtype=xp.int64).reshape(rows, 1) * size
+        total = rows * size
+    bins = bins[keep]
+    out = xp.bincount(bins, weights=None if w is None else w[keep], minlength=total)[:total]
+    if binary_output:
+        out = out > 0
+    return out.reshape((arr.shape[0], size) if per_row else (size,)).astype(dtype)
+
+
+BINCOUNT = register_op("Bincount", _bincount_kernel, kinds=INT_KINDS, differentiable=False)
+BINCOUNT_WEIGHTED = register_op("BincountWeighted", _bincount_kernel, kinds=INT_KINDS,
+                                kind_inputs=1, differentiable=False)
+
+
+def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=_dtypes.int32, name=None,
+             axis=None, binary_output=False):
+    """Counts the occurrences of each value in a non-negative integer tensor
+    (`tf.math.bincount`).
+
+    Args:
+        arr: a non-negative integer Tensor.
+        weights: optional, same shape as `arr`: each value adds its weight instead of 1.
+        minlength: the output has at least this many bins.
+        maxlength: the output has at most this many bins; larger values are ignored.
+        dtype: the output dtype when there are no weights (with weights: theirs).
+        axis: None or 0 counts over the whole tensor; -1 counts each row of a 2-D `arr`.
+        binary_output: give 1 for each value present instead of its count.
+
+    Returns:
+        A 1-D Tensor of `max(arr) + 1` bins (bounded by minlength / maxlength), or a 2-D one
+        (one row of bins per row of `arr`) with `axis=-1`.
+
+    Raises:
+        InvalidArgumentError: `arr` has negative values, or its shape does not fit.
+        ValueError: both `weights` and `binary_output`, or an unsupported `axis`.
+
+    Example:
+        >>> import flowgrad as tf
+        >>> tf.math.bincount(tf.constant([1, 1, 3])).numpy().tolist()
+        [0, 2, 0, 1]
+    """
+    a = to_tensor(arr)
+    v = a._value
+    if axis not in (None, 0, -1):
+        raise ValueError(f"bincount: axis must be None, 0 or -1, got {axis!r}.")
+    per_row = axis == -1
+    if per_row and v.ndim != 2:
+        raise InvalidArgumentError(None, "Bincount", f"bincount with axis=-1 needs a 2-D arr, "
+                                   f"got shape {list(v.shape)}. [Op:Bincount]")
+    if weights is not None and binary_output:
+        raise ValueError("bincount: arguments `binary_output` and `weights` are mutually "
+                         "exclusive.")
+    if v.size and v.dtype.kind in "iu" and v.min() < 0:
+        raise InvalidArgumentError(None, "Bincount", "bincount: input arr must be non-negative. "
+                                   "[Op:Bincount]")
+    size = int(v.max()) + 1 if v.size else 0
+    if minlength is not None:
+        size = _pymax(size, int(minlength))
+    if maxlength is not None:
+        size = _pymin(size, int(maxlength))
+    attrs = {"size": size, "per_row": per_row, "binary_output": bool(binary_output)}
+    if weights is None:
+        return execute(BINCOUNT, (a,), dict(attrs, dtype=_dtypes.as_dtype(dtype)._np))
+    w = to_tensor(weights)
+    if w._value.shape != v.shape:
+        raise InvalidArgumentError(None, "Bincount", f"bincount: weights shape "
+                                   f"{list(w._value.shape)} must equal arr shape {list(v.shape)}. "
+                                   "[Op:Bincount]")
+    return execute(BINCOUNT_WEIGHTED, (a, w), dict(attrs, dtype=w._value.dtype))

@@ -38,6 +38,7 @@ from .ops.linalg_ops import matmul  # noqa: E402,F401
 from .ops.indexing_ops import *  # noqa: E402,F401,F403
 from .ops.linalg_ops import *  # noqa: E402,F401,F403
 from .core.custom_gradient import custom_gradient  # noqa: E402,F401
-from . import math, linalg, nn, random, config  # noqa: E402,F401
+from . import bitwise, config, linalg, math, nn, random  # noqa: E402,F401
+from .ops.math_ops import clip_by_global_norm, clip_by_norm, global_norm, is_tensor  # noqa: E402,F401
 
 __version__ = "0.1.0"

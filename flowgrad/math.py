@@ -11,3 +11,4 @@ from .ops.math_ops import (  # noqa: F401
     sign, sin, sinh, sqrt, square, squared_difference, subtract, tan, tanh, top_k, truediv, where)
 from .ops.math_ops import divide_no_nan as div_no_nan  # noqa: F401
 from .ops.nn_ops import l2_normalize, log_softmax, softmax, softplus, softsign  # noqa: F401,E402
+from .ops.math_ops import is_tensor  # noqa: F401,E402

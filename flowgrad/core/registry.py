@@ -14,6 +14,7 @@ REGISTRY = {}
 
 FLOAT_KINDS = "fc"      # floating and complex
 REAL_FLOAT_KINDS = "f"
+REAL_KINDS = "iuf"
 NUMERIC_KINDS = "iufc"
 INT_KINDS = "iu"
 ALL_KINDS = None        # no restriction
@@ -76,7 +77,8 @@ def register_op(name, kernel, grad=None, **kwargs):
 def dtype_error(op, index, array):
     from ..dtypes import from_numpy
     names = {"f": "floating-point", "fc": "floating-point or complex", "iufc": "numeric",
-             "iu": "integer", "b": "bool"}
+             "iu": "integer", "b": "bool", "iuf": "real numeric", "iufcb": "numeric or bool",
+             "c": "complex"}
     want = names.get(op.kinds, f"kinds {op.kinds!r}")
     got = from_numpy(array.dtype).name
     return InvalidArgumentError(

@@ -12,14 +12,14 @@ import numpy as np
 from .. import dtypes as _dtypes
 from ..core.convert import convert_to_tensor
 from ..core.dispatch import execute
-from ..core.registry import FLOAT_KINDS, INT_KINDS, NUMERIC_KINDS, REAL_FLOAT_KINDS, register_op
+from ..core.registry import (FLOAT_KINDS, INT_KINDS, NUMERIC_KINDS, REAL_FLOAT_KINDS, REAL_KINDS,
+                              register_op)
 from ..core.tensor import Tensor
 from ..errors import InvalidArgumentError
 from . import array_ops
 from ._common import binary_operands, normalize_axis, to_tensor
 
 _pymax, _pymin = max, min
-REAL_KINDS = "iuf"
 
 
 # -- gradient helpers ------------------------------------------------------------------------------
@@ -1172,3 +1172,42 @@ def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=_dtypes.in
                                    f"{list(w._value.shape)} must equal arr shape {list(v.shape)}. "
                                    "[Op:Bincount]")
     return execute(BINCOUNT_WEIGHTED, (a, w), dict(attrs, dtype=w._value.dtype))
+
+
+# -- norms used for gradient clipping (Keras optimizers' clipnorm / global_clipnorm) ------------
+def clip_by_norm(t, clip_norm, axes=None, name=None):
+    """Scales `t` so that its L2 norm over `axes` is at most `clip_norm` (`tf.clip_by_norm`)."""
+    t = to_tensor(t)
+    l2sum = reduce_sum(square(t), axis=axes, keepdims=True)
+    pred = l2sum > 0
+    safe = where(pred, l2sum, array_ops.ones_like(l2sum))
+    norm = where(pred, sqrt(safe), l2sum)
+    clip = cast(clip_norm, t.dtype) if not isinstance(clip_norm, Tensor) else clip_norm
+    return t * clip / maximum(norm, clip)
+
+
+def global_norm(t_list, name=None):
+    """sqrt(sum of squared L2 norms) of a list of tensors; None entries are ignored."""
+    ts = [to_tensor(t) for t in t_list if t is not None]
+    if not ts:
+        raise ValueError("global_norm needs at least one tensor.")
+    return sqrt(add_n([reduce_sum(square(t)) for t in ts]))
+
+
+def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
+    """Scales a list of tensors so their global norm is at most `clip_norm`.
+
+    Returns:
+        `(clipped_list, global_norm)`; None entries stay None.
+    """
+    t_list = list(t_list)
+    norm = global_norm(t_list) if use_norm is None else to_tensor(use_norm)
+    clip = cast(clip_norm, norm.dtype)
+    scale = clip / maximum(norm, clip)
+    return [None if t is None else to_tensor(t) * cast(scale, to_tensor(t).dtype)
+            for t in t_list], norm
+
+
+def is_tensor(x):
+    """True for flowgrad Tensors and Variables (`tf.is_tensor`)."""
+    return isinstance(x, Tensor) or hasattr(x, "_is_variable")

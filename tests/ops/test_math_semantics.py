@@ -19,7 +19,7 @@ def _grad(f, *xs):
     return tape.gradient(y, xs)
 
 
-# -- dtype rules ------------------------------------------------------------------------------------
+# -- dtype rules -----------------------------------------------------------------------------------
 @pytest.mark.parametrize("fn", [tf.add, tf.subtract, tf.multiply, tf.maximum, tf.math.floormod,
                                 tf.math.equal, tf.math.squared_difference,
                                 lambda x, y: x + y, lambda x, y: x * y, lambda x, y: x < y])
@@ -122,7 +122,7 @@ def test_axis_forms():
     assert tf.reduce_sum(tf.constant(3.0)).numpy() == 3.0
 
 
-# -- integer arithmetic -------------------------------------------------------------------------------
+# -- integer arithmetic ----------------------------------------------------------------------------
 def test_integer_division_by_zero_raises():
     for op in (tf.math.floordiv, tf.math.floormod, lambda x, y: x // y, lambda x, y: x % y):
         with pytest.raises(InvalidArgumentError, match="Integer division by zero"):
@@ -175,7 +175,7 @@ def test_argmax_defaults():
         tf.math.argmax(tf.zeros((0, 3)))
 
 
-# -- casts and rounding -------------------------------------------------------------------------------
+# -- casts and rounding ----------------------------------------------------------------------------
 def test_cast_float_to_int_truncates_toward_zero():
     out = tf.cast(tf.constant([1.7, -1.7, -0.5, 2.5]), tf.int32)
     assert out.dtype == tf.int32 and out.numpy().tolist() == [1, -1, 0, 2]
@@ -229,6 +229,12 @@ def test_extreme_reductions_of_nothing():
     assert tf.math.reduce_logsumexp(tf.zeros((0,))).numpy() == -np.inf
 
 
+def test_extreme_reductions_propagate_nan():
+    assert np.isnan(tf.reduce_max(tf.constant([4.0, np.nan])).numpy())
+    assert np.isnan(tf.reduce_min(tf.constant([np.nan, -1.0])).numpy())
+    assert tf.reduce_max(tf.constant([-np.inf, np.inf])).numpy() == np.inf
+
+
 def test_reduce_logsumexp_is_stable():
     out = tf.math.reduce_logsumexp(tf.constant([[1000.0, 1000.0], [-1000.0, -1000.0]]), axis=1)
     np.testing.assert_allclose(out.numpy(), [1000 + np.log(2), -1000 + np.log(2)], rtol=1e-6)
@@ -241,7 +247,7 @@ def test_reduce_variance_rejects_ints():
     assert var.dtype == tf.float64 and var.numpy() == pytest.approx(2.0)
 
 
-# -- Tensor operators -------------------------------------------------------------------------------
+# -- Tensor operators ------------------------------------------------------------------------------
 def test_operators_match_the_functions():
     a = tf.constant([[1.5, -2.0], [3.0, 0.5]])
     b = tf.constant([[2.0, 4.0], [-1.5, 0.5]])
@@ -252,8 +258,8 @@ def test_operators_match_the_functions():
              (a < b, tf.less(a, b)), (a <= b, tf.less_equal(a, b)), (a > b, tf.greater(a, b)),
              (a >= b, tf.greater_equal(a, b)), (a == b, tf.equal(a, b)),
              (a != b, tf.not_equal(a, b)), (2 - a, tf.subtract(2.0, a)),
-             (2 / a, tf.divide(2.0, a)), (2 ** a, tf.pow(2.0, a)), (7 // a, tf.math.floordiv(7.0, a)),
-             (7 % a, tf.math.floormod(7.0, a))]
+             (2 / a, tf.divide(2.0, a)), (2 ** a, tf.pow(2.0, a)),
+             (7 // a, tf.math.floordiv(7.0, a)), (7 % a, tf.math.floormod(7.0, a))]
     for op_result, fn_result in pairs:
         assert op_result.dtype == fn_result.dtype
         np.testing.assert_array_equal(op_result.numpy(), fn_result.numpy())
@@ -285,7 +291,7 @@ def test_generated_functions_have_names_and_docs():
     assert tf.math.less.__name__ == "less" and tf.exp.__name__ == "exp"
 
 
-# -- gradients ----------------------------------------------------------------------------------------
+# -- gradients -------------------------------------------------------------------------------------
 def test_maximum_and_minimum_ties_send_the_gradient_to_x():
     gx, gy = _grad(lambda x, y: tf.maximum(x, y), [1.0, 2.0, 3.0], [1.0, 5.0, 3.0])
     assert gx.numpy().tolist() == [1.0, 0.0, 1.0] and gy.numpy().tolist() == [0.0, 1.0, 0.0]
@@ -383,7 +389,7 @@ def test_complex_gradients_follow_tensorflows_convention(f):
     np.testing.assert_allclose(g, numeric, rtol=1e-5, atol=1e-7)
 
 
-# -- argument checks ----------------------------------------------------------------------------------
+# -- argument checks -------------------------------------------------------------------------------
 def test_where_forms():
     assert tf.where(tf.constant([[True, False], [False, True]])).numpy().tolist() == [[0, 0],
                                                                                        [1, 1]]

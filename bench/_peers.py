@@ -98,7 +98,7 @@ def load_tensorflow():
     try:
         with _stderr_silenced():
             import tensorflow
-    except Exception:  # ImportError, or a broken install
+    except Exception:  # noqa: BLE001 - ImportError, or a broken install: treat as absent
         return None
     return Framework("TF", tensorflow, tensorflow.__version__)
 
@@ -107,7 +107,7 @@ def load_torch():
     """PyTorch (CPU eager), or None when it is not importable here."""
     try:
         import torch
-    except Exception:
+    except Exception:  # noqa: BLE001 - as for TensorFlow
         return None
     return Framework("torch", torch, torch.__version__)
 
@@ -225,8 +225,8 @@ def machine_info(frameworks=()):
         f"date: {datetime.date.today().isoformat()}",
         f"cpu: {cpu}; nproc: {os.cpu_count()}; ram: {ram}",
         f"python {platform.python_version()} ({sys.executable}); numpy {numpy.__version__}",
-        f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '<unset>')}; "
-        f"1-min load average at start: {load_average()}",
+        (f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '<unset>')}; "
+         f"1-min load average at start: {load_average()}"),
     ]
     for fw in frameworks:
         if fw is None:

@@ -28,7 +28,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import _peers  # noqa: E402  (also puts the checkout's flowgrad on sys.path)
+import _peers  # also puts the checkout's flowgrad on sys.path
 
 TF_TARGET = 5.0      # TF time / flowgrad time should be at least this
 TORCH_TARGET = 1.5   # flowgrad time / torch time should be at most this
@@ -169,7 +169,10 @@ def main(argv=None):
     parser.add_argument("--markdown", action="store_true", help="print tables as Markdown")
     parser.add_argument("--no-import", action="store_true", help="skip the import-time table")
     args = parser.parse_args(argv)
-    timing = dict(repeat=3, min_time=0.05) if args.quick else dict(repeat=7, min_time=0.2)
+    if args.quick:
+        timing = {"repeat": 3, "min_time": 0.05}
+    else:
+        timing = {"repeat": 7, "min_time": 0.2}
 
     frameworks = _peers.load_frameworks()
     present = [fw for fw in frameworks.values() if fw is not None]

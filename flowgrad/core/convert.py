@@ -45,6 +45,9 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
 
 def _to_array(value, target, dtype_hint=None):
     xp = ctx.backend.xp
+    vt = type(value)
+    if (vt is float or vt is int) and target is not None and target._np.kind == "f":
+        return xp.asarray(value, dtype=target._np)  # the common `x * 0.1` operand: fast path
     if isinstance(value, (np.ndarray, np.generic)) or hasattr(value, "__array_interface__") \
             or hasattr(value, "__cuda_array_interface__"):
         arr = np.asarray(value) if not hasattr(value, "__cuda_array_interface__") else value

@@ -1,6 +1,8 @@
 """Creation, conversion and shape ops: constant, zeros, reshape, transpose, concat, stack,
 slicing with `[]`, and friends. Indexing ops (gather, scatter, pad, ...) are in indexing_ops."""
 
+import math as _math
+
 import numpy as np
 
 from .. import dtypes as _dtypes
@@ -74,11 +76,11 @@ def constant(value, dtype=None, shape=None, name="Const"):
     v = t._value
     if v.size == 1:
         return _wrap(_xp().full(dims, v.reshape(()), dtype=v.dtype))
-    if v.size == int(np.prod(dims)):
+    if v.size == _math.prod(dims):
         return _wrap(v.reshape(dims))
     raise TypeError(f"Eager execution of tf.constant with unsupported shape. Tried to convert a "
                     f"value of shape {tuple(v.shape)} ({v.size} elements) to shape {dims} "
-                    f"({int(np.prod(dims))} elements): give a scalar or as many elements.")
+                    f"({_math.prod(dims)} elements): give a scalar or as many elements.")
 
 
 def zeros(shape, dtype=_dtypes.float32, name=None):
@@ -200,7 +202,7 @@ def reshape(tensor, shape, name=None):
     if dims == t._value.shape:
         return t if not ctx.tapes else execute(RESHAPE, (t,), {"shape": dims})
     n = t._value.size
-    known = int(np.prod([d for d in dims if d != -1])) if dims else 1
+    known = _math.prod(d for d in dims if d != -1) if dims else 1
     if dims.count(-1) > 1 or (-1 not in dims and known != n) or (
             -1 in dims and (known == 0 or n % known)):
         raise InvalidArgumentError(

@@ -109,3 +109,15 @@ def _directional(f, arrays, wrt, dirs, eps):
 def _assert_close(analytic, numeric, rtol, atol, what):
     if not np.isclose(analytic, numeric, rtol=rtol, atol=atol):
         raise AssertionError(f"{what} mismatch: analytic {analytic!r} vs numeric {numeric!r}")
+
+
+def tape_gradients(fn, *values):
+    """Converts `values` to tensors, watches them, and returns d fn(*tensors) / d each (the
+    Tensors, or None where unconnected)."""
+    from ..ops.array_ops import constant
+    xs = [constant(v) for v in values]
+    with GradientTape() as tape:
+        for x in xs:
+            tape.watch(x)
+        y = fn(*xs)
+    return tape.gradient(y, xs)

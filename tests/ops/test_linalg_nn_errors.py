@@ -5,16 +5,12 @@ import numpy as np
 import pytest
 
 import flowgrad as tf
+from flowgrad.testing.gradient_check import tape_gradients
 from flowgrad.errors import InvalidArgumentError
 
 
 def _grad(fn, *xs):
-    xs = [tf.constant(x) for x in xs]
-    with tf.GradientTape() as tape:
-        for x in xs:
-            tape.watch(x)
-        y = fn(*xs)
-    return [g.numpy() for g in tape.gradient(y, xs)]
+    return [g.numpy() for g in tape_gradients(fn, *xs)]
 
 
 # -- linear algebra errors -------------------------------------------------------------------------

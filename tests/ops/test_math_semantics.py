@@ -6,17 +6,13 @@ import numpy as np
 import pytest
 
 import flowgrad as tf
+from flowgrad.testing.gradient_check import tape_gradients
 from flowgrad.errors import InvalidArgumentError
 from flowgrad.ops import math_ops
 
 
 def _grad(f, *xs):
-    xs = [tf.constant(x) for x in xs]
-    with tf.GradientTape() as tape:
-        for x in xs:
-            tape.watch(x)
-        y = f(*xs)
-    return tape.gradient(y, xs)
+    return tape_gradients(f, *xs)
 
 
 # -- dtype rules -----------------------------------------------------------------------------------

@@ -38,7 +38,27 @@ from .ops.linalg_ops import matmul  # noqa: E402,F401
 from .ops.indexing_ops import *  # noqa: E402,F401,F403
 from .ops.linalg_ops import *  # noqa: E402,F401,F403
 from .core.custom_gradient import custom_gradient  # noqa: E402,F401
+from .ops.control_flow_ops import (  # noqa: E402,F401
+    case, cond, foldl, foldr, map_fn, scan, switch_case, while_loop)
 from . import bitwise, config, linalg, math, nn, random  # noqa: E402,F401
 from .ops.math_ops import clip_by_global_norm, clip_by_norm, global_norm, is_tensor  # noqa: E402,F401
 
 __version__ = "0.1.0"
+
+# Heavier namespaces load on first use: `tf.keras`, `tf.data`, `tf.compat`, ...
+_LAZY_SUBMODULES = {"keras", "autograph", "compat", "data", "summary", "saved_model", "train",
+                    "io", "image", "strings", "lite", "distribute", "experimental"}
+
+
+def __getattr__(name):
+    if name in _LAZY_SUBMODULES:
+        import importlib
+        try:
+            mod = importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as e:
+            if e.name == f"{__name__}.{name}":
+                raise AttributeError(f"module 'flowgrad' has no attribute {name!r}") from None
+            raise
+        globals()[name] = mod
+        return mod
+    raise AttributeError(f"module 'flowgrad' has no attribute {name!r}")

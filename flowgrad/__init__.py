@@ -40,6 +40,9 @@ from .ops.linalg_ops import *  # noqa: E402,F401,F403
 from .core.custom_gradient import custom_gradient  # noqa: E402,F401
 from .ops.control_flow_ops import (  # noqa: E402,F401
     case, cond, foldl, foldr, map_fn, scan, switch_case, while_loop)
+from .graph.function import Function as _Function, TensorSpec, function  # noqa: E402,F401
+from .graph.tracer import init_scope  # noqa: E402,F401
+from .ops.logging_ops import print_ as print  # noqa: E402,F401,A001
 from . import bitwise, config, linalg, math, nn, random  # noqa: E402,F401
 from .ops.math_ops import clip_by_global_norm, clip_by_norm, global_norm, is_tensor  # noqa: E402,F401
 

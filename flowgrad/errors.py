@@ -99,3 +99,8 @@ def shape_str(shape):
     if shape is None:
         return "<unknown>"
     return "[" + ",".join("?" if d is None else str(d) for d in shape) + "]"
+
+
+class OperatorNotAllowedInGraphError(TypeError):
+    """A Python operation that needs a tensor's value (`bool(t)`, iterating an unknown-length
+    tensor) was used while tracing a `flowgrad.function`, where tensors have no value yet."""

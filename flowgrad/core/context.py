@@ -15,6 +15,7 @@ class _Context(threading.local):
         self.tapes = []          # active GradientTapes, innermost last
         self.device_stack = []   # DeviceSpec scopes
         self.backend = NUMPY     # backend of the innermost device scope
+        self.graph = None        # the active flowgrad.function Trace, if any
 
 
 ctx = _Context()
@@ -41,5 +42,6 @@ def device(device_name):
 
 
 def executing_eagerly():
-    """True: flowgrad executes eagerly outside `flowgrad.function` traces."""
-    return True
+    """False while a `flowgrad.function` is being traced (or a compat.v1 graph is the default),
+    True otherwise."""
+    return ctx.graph is None

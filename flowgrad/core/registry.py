@@ -34,13 +34,15 @@ class OpDef:
         num_outputs: 1, a fixed count, or -1 for a count decided by the attrs.
         kinds: the NumPy dtype kinds the inputs may have ("f", "iufc", ...), or None for any.
         kind_inputs: how many leading inputs the `kinds` check applies to (None: all).
+        stateful: the op has effects or draws randomness, so a traced graph keeps every call
+            (never constant-folded, merged or dropped).
     """
 
     __slots__ = ("name", "kernel", "grad", "differentiable", "num_outputs", "kinds",
-                 "kind_inputs", "_bound", "cpu")
+                 "kind_inputs", "stateful", "_bound", "cpu")
 
     def __init__(self, name, kernel, grad=None, differentiable=True, num_outputs=1,
-                 kinds=ALL_KINDS, kind_inputs=None):
+                 kinds=ALL_KINDS, kind_inputs=None, stateful=False):
         if differentiable and grad is None:
             raise ValueError(f"Op {name} needs a gradient rule or differentiable=False.")
         self.name = name
@@ -50,6 +52,7 @@ class OpDef:
         self.num_outputs = num_outputs
         self.kinds = kinds
         self.kind_inputs = kind_inputs
+        self.stateful = stateful
         self._bound = {}
         from ..backend import NUMPY
         self.cpu = self.kernel_for(NUMPY)

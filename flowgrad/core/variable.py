@@ -36,6 +36,22 @@ class Variable:
                  synchronization=None, aggregation=None, shape=None, experimental_enable_variable_lifting=True):
         if initial_value is None:
             raise ValueError("Variable(initial_value=...) is required: the value to start from.")
+        trace = ctx.graph
+        if trace is not None:
+            # Inside a flowgrad.function trace: the variable is made once, eagerly (TF's rule).
+            from ..graph.tracer import init_scope, lift_initial_value
+            if callable(initial_value):
+                with init_scope():
+                    initial_value = initial_value()
+            initial_value = lift_initial_value(initial_value)
+            with init_scope():
+                self.__init__(initial_value, trainable, validate_shape, caching_device, name,
+                              variable_def, dtype, import_scope, constraint, synchronization,
+                              aggregation, shape)
+            while trace.parent is not None:
+                trace = trace.parent
+            trace.created_variables.append(self)
+            return
         if callable(initial_value):
             initial_value = initial_value()
         init = convert_to_tensor(initial_value, dtype=dtype) if not isinstance(
@@ -104,8 +120,12 @@ class Variable:
     # -- reading ------------------------------------------------------------------------------
     def read_value(self):
         """Returns the current value as a Tensor (a snapshot: later assigns do not change it)."""
-        t = Tensor.__new__(Tensor)
-        t._value = self._value
+        g = ctx.graph
+        if g is not None:
+            t = g.read_variable(self)
+        else:
+            t = Tensor.__new__(Tensor)
+            t._value = self._value
         if ctx.tapes:
             record_variable_read(self, t)
         return t
@@ -139,8 +159,22 @@ class Variable:
                 f"Cannot {what} to variable {self.name!r}: shape mismatch. The variable shape "
                 f"{self._shape} and the assigned value shape {tuple(new.shape)} are incompatible.")
 
+    def _graph_assign(self, value, what, combine=None):
+        t = convert_to_tensor(value, dtype=self.dtype) if not isinstance(value, Tensor) else value
+        if hasattr(value, "_is_variable"):
+            t = value.read_value()
+        if t.dtype != self.dtype:
+            self._coerce(value, what)  # raises the dtype error
+        if combine is not None:
+            t = combine(self.read_value(), t)
+        self._check_shape(t, what)
+        ctx.graph.assign_variable(self, t)
+        return self
+
     def assign(self, value, use_locking=None, name=None, read_value=True):
         """Sets the variable to `value` (same dtype, compatible shape); returns the variable."""
+        if ctx.graph is not None:
+            return self._graph_assign(value, "assign")
         new = self._coerce(value, "assign")
         self._check_shape(new, "assign")
         self._value = new
@@ -148,6 +182,9 @@ class Variable:
 
     def assign_add(self, delta, use_locking=None, name=None, read_value=True):
         """Adds `delta` to the variable in place; returns the variable."""
+        if ctx.graph is not None:
+            from ..ops.math_ops import add
+            return self._graph_assign(delta, "assign_add", add)
         d = self._coerce(delta, "assign_add")
         new = self._value + d
         self._check_shape(new, "assign_add")
@@ -156,6 +193,9 @@ class Variable:
 
     def assign_sub(self, delta, use_locking=None, name=None, read_value=True):
         """Subtracts `delta` from the variable; returns the variable."""
+        if ctx.graph is not None:
+            from ..ops.math_ops import subtract
+            return self._graph_assign(delta, "assign_sub", subtract)
         d = self._coerce(delta, "assign_sub")
         new = self._value - d
         self._check_shape(new, "assign_sub")
@@ -163,6 +203,14 @@ class Variable:
         return self
 
     def _assign_slice(self, key, value):
+        if ctx.graph is not None:
+            from ..ops import array_ops
+            from ..errors import UnimplementedError
+            if not hasattr(array_ops, "slice_update"):
+                raise UnimplementedError(
+                    None, "assign", f"Sliced assignment to variable {self.name!r} inside a "
+                    "flowgrad.function is not supported; use "
+                    "v.assign(tf.tensor_scatter_nd_update(v, indices, updates)) instead.")
         new = _backend_of(self._value).xp.array(self._value)  # a copy; also for 0-d values
         new[key] = self._coerce(value, "assign")
         self._value = new
@@ -170,13 +218,11 @@ class Variable:
 
     def scatter_nd_update(self, indices, updates, name=None):
         from ..ops import array_ops
-        self._value = array_ops.tensor_scatter_nd_update(self.read_value(), indices, updates)._value
-        return self
+        return self.assign(array_ops.tensor_scatter_nd_update(self.read_value(), indices, updates))
 
     def scatter_nd_add(self, indices, updates, name=None):
         from ..ops import array_ops
-        self._value = array_ops.tensor_scatter_nd_add(self.read_value(), indices, updates)._value
-        return self
+        return self.assign(array_ops.tensor_scatter_nd_add(self.read_value(), indices, updates))
 
     # -- indexing -----------------------------------------------------------------------------
     def __getitem__(self, key):

@@ -42,9 +42,10 @@ class Value:
 class Node:
     """One op call: `outputs = op(inputs, **attrs)`."""
 
-    __slots__ = ("op", "inputs", "attrs", "outputs", "name")
+    __slots__ = ("op", "inputs", "attrs", "outputs", "name", "opdef")
 
-    def __init__(self, op, inputs, attrs, outputs, name):
+    def __init__(self, op, inputs, attrs, outputs, name, opdef=None):
+        self.opdef = opdef
         self.op = op
         self.inputs = list(inputs)
         self.attrs = dict(attrs or {})
@@ -92,6 +93,30 @@ class Graph:
         self.nodes.append(node)
         return list(node.outputs)
 
+    def copy(self):
+        """A structural copy: new Node and Value objects, the same attrs (shared, not copied)."""
+        g = Graph(self.name)
+        g._next_id = self._next_id
+        g._names = dict(self._names)
+        g.inputs = list(self.inputs)
+        g.outputs = list(self.outputs)
+        for vid, v in self.values.items():
+            g.values[vid] = Value(v.id, v.dtype, v.shape, None, v.index, v.name)
+        for n in self.nodes:
+            m = Node(n.op, n.inputs, n.attrs, n.outputs, n.name, n.opdef)
+            g.nodes.append(m)
+            for o in m.outputs:
+                g.values[o].producer = m
+        return g
+
+    def consumers(self):
+        """value id -> list of nodes that read it."""
+        out = {}
+        for n in self.nodes:
+            for i in n.inputs:
+                out.setdefault(i, []).append(n)
+        return out
+
     # -- checks ---------------------------------------------------------------------------------
     def verify(self):
         """Raises InvalidArgumentError unless every value is defined once, before its use, and
@@ -121,9 +146,11 @@ class Graph:
         lines = [f"graph {self.name}({ins}) -> ({outs})"]
         for n in self.nodes:
             lhs = ", ".join(f"%{o}: {self.values[o].type_str()}" for o in n.outputs)
-            args = ", ".join(f"%{i}" for i in n.inputs)
-            attrs = "".join(f", {k}={_attr_str(v)}" for k, v in sorted(n.attrs.items()))
-            lines.append(f"  {lhs} = {n.op}({args}{attrs})")
+            args = [f"%{i}" for i in n.inputs]
+            args += [f"{k}={_attr_str(v)}" for k, v in sorted(n.attrs.items())
+                     if not k.startswith("_")]
+            call = f"{n.op}({', '.join(args)})"
+            lines.append(f"  {lhs} = {call}" if lhs else f"  {call}")
         return "\n".join(lines)
 
     def to_dict(self):
@@ -163,6 +190,15 @@ class Graph:
 
 
 def _attr_str(v):
+    import numpy as np
+    if isinstance(v, np.ndarray):
+        if v.size <= 6:
+            return repr(v.tolist())
+        return f"<{v.dtype}{list(v.shape)}>"
+    if callable(v) and not isinstance(v, type):
+        return getattr(v, "__name__", type(v).__name__)
+    if hasattr(v, "_is_variable"):
+        return f"<variable {v.name}>"
     if isinstance(v, tuple) and len(v) > 6:
         return f"({', '.join(map(repr, v[:6]))}, ...)"
     return repr(v)

@@ -150,13 +150,32 @@ def linspace(start, stop, num, name=None, axis=0):
 
 
 # -- shape introspection ----------------------------------------------------------------------------
+SHAPE = register_op("Shape", lambda xp, x, dtype: xp.asarray(x.shape, dtype=dtype),
+                    differentiable=False)
+SIZE = register_op("Size", lambda xp, x, dtype: xp.asarray(x.size, dtype=dtype),
+                   differentiable=False)
+
+
+def _dynamic(t):
+    """A traced tensor whose static shape has unknown dimensions (its shape is data)."""
+    return getattr(t, "_graph_value", None) is not None and not t.shape.is_fully_defined()
+
+
 def shape(input, out_type=_dtypes.int32, name=None):  # noqa: A002
-    """The shape of a tensor as a 1-D int32 tensor."""
-    return _wrap(np.asarray(to_tensor(input)._value.shape, dtype=_dtype_np(out_type)))
+    """The shape of a tensor as a 1-D int32 tensor (a graph node when traced with unknown
+    dimensions, a constant otherwise)."""
+    t = to_tensor(input)
+    if _dynamic(t):
+        return execute(SHAPE, (t,), {"dtype": _dtype_np(out_type)})
+    return _wrap(np.asarray(t._value.shape, dtype=_dtype_np(out_type)))
 
 
 def size(input, out_type=_dtypes.int32, name=None):  # noqa: A002
-    return _wrap(np.asarray(to_tensor(input)._value.size, dtype=_dtype_np(out_type)))
+    """The number of elements of a tensor."""
+    t = to_tensor(input)
+    if _dynamic(t):
+        return execute(SIZE, (t,), {"dtype": _dtype_np(out_type)})
+    return _wrap(np.asarray(t._value.size, dtype=_dtype_np(out_type)))
 
 
 def rank(input, name=None):  # noqa: A002

@@ -32,6 +32,8 @@ def _pred_value(pred, op_name):
     if t.dtype.name != "bool":
         raise TypeError(f"{op_name}: the predicate must be a bool tensor; got dtype "
                         f"{t.dtype.name}. Compare first, e.g. tf.greater(x, 0).")
+    if _is_symbolic(t):
+        return bool(t)  # raises OperatorNotAllowedInGraphError with a hint
     return bool(t._value.reshape(()))
 
 
@@ -143,7 +145,7 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
     lv = [loop_vars] if single else list(loop_vars)
     lv = nest.map_structure(lambda v: to_tensor(v) if not isinstance(v, Tensor)
                             and not hasattr(v, "_is_variable") else v, lv)
-    if _tracing() and any(_is_symbolic(t) for t in nest.flatten(lv) if isinstance(t, Tensor)):
+    if _tracing():
         out = _GRAPH_IMPL["while_loop"](cond, body, lv, shape_invariants, maximum_iterations)
         return out[0] if single else type(loop_vars)(out) if isinstance(loop_vars, tuple) else out
     n = 0
@@ -176,6 +178,8 @@ def _unstack_elems(elems, op_name):
         if e.shape[0] != n:
             raise ValueError(f"{op_name}: all elems must have the same first dimension; got "
                              f"{[tuple(x.shape) for x in flat]}.")
+    if n is None:  # unknown length while tracing: the graph implementation iterates
+        return None, None, flat
     rows = [unstack(e, axis=0) if n else [] for e in flat]
     return n, [nest.pack_sequence_as(elems, [r[i] for r in rows]) for i in range(n or 0)], flat
 
@@ -185,7 +189,7 @@ def map_fn(fn, elems, dtype=None, parallel_iterations=None, back_prop=True, swap
     """Applies `fn` to each element of `elems` along axis 0 and stacks the results (`tf.map_fn`)."""
     from .array_ops import stack, zeros
     n, items, flat = _unstack_elems(elems, "map_fn")
-    if _tracing() and any(_is_symbolic(t) for t in flat):
+    if _tracing() and n is None:
         return _GRAPH_IMPL["map_fn"](fn, elems, fn_output_signature or dtype)
     outs = [fn(x) for x in items]
     if not outs:
@@ -202,7 +206,7 @@ def scan(fn, elems, initializer=None, parallel_iterations=10, back_prop=True, sw
     """Cumulative `acc = fn(acc, x)` over axis 0 of `elems`, stacking every `acc` (`tf.scan`)."""
     from .array_ops import stack
     n, items, flat = _unstack_elems(elems, "scan")
-    if _tracing() and any(_is_symbolic(t) for t in flat):
+    if _tracing() and n is None:
         return _GRAPH_IMPL["scan"](fn, elems, initializer, reverse)
     order = list(reversed(items)) if reverse else items
     if initializer is None:
@@ -236,7 +240,7 @@ def foldr(fn, elems, initializer=None, parallel_iterations=10, back_prop=True,
 
 def _fold(fn, elems, initializer, reverse, op_name):
     n, items, flat = _unstack_elems(elems, op_name)
-    if _tracing() and any(_is_symbolic(t) for t in flat):
+    if _tracing() and n is None:
         return _GRAPH_IMPL["fold"](fn, elems, initializer, reverse)
     order = list(reversed(items)) if reverse else items
     if initializer is None:

@@ -36,6 +36,10 @@ def _is_tensor_like(x):
     return isinstance(x, Tensor) or hasattr(x, "_is_variable")
 
 
+def _symbolic(x):
+    return getattr(x, "_graph_value", None) is not None
+
+
 def _host(value):
     """A Python, NumPy or Tensor value as a NumPy array (for index bookkeeping on the host)."""
     if _is_tensor_like(value):
@@ -79,6 +83,8 @@ def _index_tensor(indices, op_name):
 
 def _check_range(indices, limit, op_name, context):
     """Raises InvalidArgumentError naming the first index outside [0, limit)."""
+    if _symbolic(indices):
+        return  # traced: the kernel checks at run time
     v = _host(indices)
     bad = (v < 0) | (v >= limit)
     if not bad.any():
@@ -93,6 +99,8 @@ def _check_range(indices, limit, op_name, context):
 
 def _check_nd_range(indices, shape, op_name, context):
     """Raises InvalidArgumentError naming the first index vector outside `shape`."""
+    if _symbolic(indices):
+        return
     v = _host(indices)
     if not v.size:
         return
@@ -669,6 +677,8 @@ def boolean_mask(tensor, mask, axis=None, name="boolean_mask"):
         InvalidArgumentError (a ValueError): the mask is a scalar or its shape does not match.
     """
     t = to_tensor(tensor)
+    if _symbolic(mask):
+        return _traced_boolean_mask(t, to_tensor(mask), axis)
     m = _host(mask)
     s = t._value.shape
     if m.ndim == 0:
@@ -683,6 +693,26 @@ def boolean_mask(tensor, mask, axis=None, name="boolean_mask"):
             f"tensor.shape[axis:axis + mask.ndim] (tensor shape {shape_str(s)}, axis {ax}).")
     flat = array_ops.reshape(t, s[:ax] + (m.size,) + s[ax + m.ndim:])
     return _take(flat, np.flatnonzero(m), ax)
+
+
+def _traced_boolean_mask(t, mask, axis):
+    """boolean_mask with a mask known only at run time: the kept positions come from a `Where`
+    node, so the result's masked dimension is unknown while tracing."""
+    from .math_ops import where
+    s = tuple(t.shape)
+    ax = 0 if axis is None else _axis(axis, len(s), "BooleanMask")
+    k = mask.shape.rank
+    if not k:
+        raise InvalidArgumentError(None, "BooleanMask", "mask cannot be scalar.")
+    if not mask.shape.is_compatible_with(s[ax:ax + k]):
+        raise InvalidArgumentError(
+            None, "BooleanMask", f"Shapes {shape_str(s[ax:ax + k])} and "
+            f"{shape_str(tuple(mask.shape))} are incompatible (tensor shape {shape_str(s)}).")
+    flat = array_ops.reshape(t, array_ops.concat(
+        [array_ops.shape(t)[:ax], [-1], array_ops.shape(t)[ax + k:]], 0)) \
+        if None in s else array_ops.reshape(t, s[:ax] + (-1,) + s[ax + k:])
+    idx = array_ops.reshape(where(array_ops.reshape(mask, [-1])), [-1])
+    return gather(flat, idx, axis=ax)
 
 
 # -- padding ---------------------------------------------------------------------------------------

@@ -320,7 +320,7 @@ def _draw_shuffle(xp, rng, value):
 def _stateful(name, draw):
     def kernel(xp, *arrays, rng, **attrs):
         return draw(xp, rng, *arrays, **attrs)
-    return register_op(name, kernel, differentiable=False)
+    return register_op(name, kernel, differentiable=False, stateful=True)
 
 
 def _stateless(name, draw):

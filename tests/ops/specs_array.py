@@ -123,4 +123,12 @@ SPECS = [
             Case((0, 3), shape=(4, 3), key=np.s_[3:1]),
         ],
         grad2=True),
+    OpSpec(
+        "shape_op", lambda x: execute(array_ops.SHAPE, (x,), {"dtype": np.int32}),
+        lambda x: np.asarray(x.shape, np.int32),
+        cases=[Case((2, 3)), Case(()), Case((0, 4, 1))], dtypes=_ALL_DTYPES, grad=False),
+    OpSpec(
+        "size_op", lambda x: execute(array_ops.SIZE, (x,), {"dtype": np.int64}),
+        lambda x: np.asarray(x.size, np.int64),
+        cases=[Case((2, 3)), Case(()), Case((0, 4))], dtypes=_ALL_DTYPES, grad=False),
 ]

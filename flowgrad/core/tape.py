@@ -325,7 +325,11 @@ class GradientTape:
             if t._value.dtype.kind not in "fc":
                 continue  # integer targets have no gradient, as in TensorFlow
             if og is None:
-                og = _wrap(_backend_of(t._value).xp.ones_like(t._value))
+                if getattr(t, "_graph_value", None) is not None:
+                    from ..ops.array_ops import ones_like
+                    og = ones_like(t)
+                else:
+                    og = _wrap(_backend_of(t._value).xp.ones_like(t._value))
             elif not isinstance(og, Tensor):
                 from ..ops import array_ops
                 og = array_ops.convert_to_tensor(og, dtype=t.dtype)
@@ -368,6 +372,9 @@ def _accumulate(grads, key, g, add, execute):
 
 
 def _zeros_like(t):
+    if getattr(t, "_graph_value", None) is not None:
+        from ..ops.array_ops import zeros_like
+        return zeros_like(t)
     v = t._value
     return _wrap(_backend_of(v).xp.zeros(v.shape, dtype=v.dtype))
 

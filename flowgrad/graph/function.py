@@ -756,7 +756,9 @@ def _probe(raw, trace, specs, shadows, opt):
     try:
         with np.errstate(all="ignore"):
             outs = Plan(opt, sandbox=True)(*inputs)
-    except Exception:  # noqa: BLE001 - any failure means "not polymorphic"
+    except Exception as e:  # noqa: BLE001 - any failure means "not polymorphic"
+        if os.environ.get("FLOWGRAD_DEBUG"):
+            print(f"--- shape probe failed, specializing per shape: {type(e).__name__}: {e}")
         return False
     for o, a, b in zip(opt.outputs, shadows, outs):
         v = opt.values[o]

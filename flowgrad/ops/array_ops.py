@@ -93,14 +93,80 @@ def ones(shape, dtype=_dtypes.float32, name=None):
     return _wrap(_xp().ones(_shape_arg(shape, "ones"), dtype=_dtype_np(dtype)))
 
 
+def _symbolic(t):
+    return getattr(t, "_graph_value", None) is not None
+
+
+ZEROS_LIKE = register_op("ZerosLike", lambda xp, x, dtype: xp.zeros(x.shape, dtype=dtype),
+                         differentiable=False)
+ONES_LIKE = register_op("OnesLike", lambda xp, x, dtype: xp.ones(x.shape, dtype=dtype),
+                        differentiable=False)
+
+
 def zeros_like(input, dtype=None, name=None):  # noqa: A002 - TF's argument name
+    """Zeros of the shape of `input` (a graph node when traced, so the shape is the run's)."""
     t = to_tensor(input)
+    if _symbolic(t):
+        return execute(ZEROS_LIKE, (t,), {"dtype": _dtype_np(dtype, t.dtype)})
     return _wrap(_xp().zeros(t._value.shape, dtype=_dtype_np(dtype, t.dtype)))
 
 
 def ones_like(input, dtype=None, name=None):  # noqa: A002
+    """Ones of the shape of `input`."""
     t = to_tensor(input)
+    if _symbolic(t):
+        return execute(ONES_LIKE, (t,), {"dtype": _dtype_np(dtype, t.dtype)})
     return _wrap(_xp().ones(t._value.shape, dtype=_dtype_np(dtype, t.dtype)))
+
+
+# -- shape-polymorphic helpers for gradient rules ----------------------------------------------------
+# Gradient rules often need "the shape of that input". Eagerly it is a constant; in a traced
+# graph these ops read it at run time, so one trace serves every batch size.
+def _sum_to_kernel(xp, g, ref):
+    shape = ref.shape
+    gs = g.shape
+    if gs == shape:
+        return g
+    lead = len(gs) - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        i + lead for i, d in enumerate(shape) if d == 1 and gs[i + lead] != 1)
+    if axes:
+        g = xp.sum(g, axis=axes, keepdims=True)
+    return xp.reshape(g, shape)
+
+
+RESHAPE_LIKE = register_op(
+    "ReshapeLike", lambda xp, x, ref: xp.reshape(x, ref.shape),
+    grad=lambda e, dy: (reshape_like(dy, e.inputs[0]), None))
+BROADCAST_LIKE = register_op(
+    "BroadcastLike", lambda xp, x, ref: xp.broadcast_to(x, ref.shape),
+    grad=lambda e, dy: (sum_to_like(dy, e.inputs[0]), None))
+SUM_TO_LIKE = register_op(
+    "SumToLike", _sum_to_kernel, kinds="fciu", kind_inputs=1,
+    grad=lambda e, dy: (broadcast_like(dy, e.inputs[0]), None))
+
+
+def reshape_like(x, ref):
+    """`x` reshaped to the shape of `ref` (read when the op runs)."""
+    if _symbolic(x) or _symbolic(ref):
+        return execute(RESHAPE_LIKE, (x, ref))
+    return reshape(x, ref._value.shape)
+
+
+def broadcast_like(x, ref):
+    """`x` broadcast to the shape of `ref` (read when the op runs)."""
+    if _symbolic(x) or _symbolic(ref):
+        return execute(BROADCAST_LIKE, (x, ref))
+    return broadcast_to(x, ref._value.shape)
+
+
+def sum_to_like(g, ref):
+    """`g` summed over its broadcast dimensions down to the shape of `ref` (the gradient step
+    that undoes broadcasting)."""
+    if _symbolic(g) or _symbolic(ref):
+        return execute(SUM_TO_LIKE, (g, ref))
+    from .math_ops import unbroadcast
+    return unbroadcast(g, ref._value.shape)
 
 
 def fill(dims, value, name=None):
@@ -157,8 +223,8 @@ SIZE = register_op("Size", lambda xp, x, dtype: xp.asarray(x.size, dtype=dtype),
 
 
 def _dynamic(t):
-    """A traced tensor whose static shape has unknown dimensions (its shape is data)."""
-    return getattr(t, "_graph_value", None) is not None and not t.shape.is_fully_defined()
+    """A traced tensor: its shape is read when the graph runs (any batch size)."""
+    return getattr(t, "_graph_value", None) is not None
 
 
 def shape(input, out_type=_dtypes.int32, name=None):  # noqa: A002
@@ -203,7 +269,21 @@ def _reshape_kernel(xp, x, shape):
 
 
 RESHAPE = register_op("Reshape", _reshape_kernel,
-                      grad=lambda e, dy: (reshape(dy, e.inputs[0]._value.shape),))
+                      grad=lambda e, dy: (reshape_like(dy, e.inputs[0]),))
+
+
+def cast_int32(d):
+    if isinstance(d, Tensor):
+        if d.dtype != _dtypes.int32:
+            from .math_ops import cast
+            d = cast(d, _dtypes.int32)
+        return reshape(d, ())
+    return convert_to_tensor(int(d), dtype=_dtypes.int32)
+
+
+DYNAMIC_RESHAPE = register_op(
+    "DynamicReshape", lambda xp, x, shape: xp.reshape(x, tuple(int(d) for d in shape)),
+    kinds=None, grad=lambda e, dy: (reshape_like(dy, e.inputs[0]), None))
 
 
 def reshape(tensor, shape, name=None):
@@ -213,6 +293,12 @@ def reshape(tensor, shape, name=None):
         InvalidArgumentError: the element counts differ.
     """
     t = to_tensor(tensor)
+    if _symbolic(shape) or (isinstance(shape, (list, tuple)) and any(
+            _symbolic(d) for d in shape)):
+        # A shape known only when the graph runs, e.g. [tf.shape(x)[0], -1].
+        if not isinstance(shape, Tensor):
+            shape = stack([cast_int32(d) for d in shape])
+        return execute(DYNAMIC_RESHAPE, (t, shape))
     if isinstance(shape, Tensor) or hasattr(shape, "_is_variable"):
         shape = convert_to_tensor(shape).numpy().tolist()
     if isinstance(shape, TensorShape):
@@ -267,26 +353,29 @@ def expand_dims(input, axis, name=None):  # noqa: A002
                                    f"for a tensor of rank {nd}: must be in [{-nd - 1}, {nd}].")
     if axis < 0:
         axis += nd + 1
-    s = list(t._value.shape)
-    s.insert(axis, 1)
-    return reshape(t, s)
+    return execute(EXPAND_DIMS, (t,), {"axis": axis})
+
+
+EXPAND_DIMS = register_op("ExpandDims", lambda xp, x, axis: xp.expand_dims(x, axis),
+                          grad=lambda e, dy: (reshape_like(dy, e.inputs[0]),))
+SQUEEZE = register_op("Squeeze", lambda xp, x, axis: xp.reshape(
+    x, tuple(d for i, d in enumerate(x.shape) if i not in axis)),
+    grad=lambda e, dy: (reshape_like(dy, e.inputs[0]),))
 
 
 def squeeze(input, axis=None, name=None):  # noqa: A002
     """Removes dimensions of size 1 (all of them, or those in `axis`)."""
     t = to_tensor(input)
     s = t._value.shape
-    if axis is None:
-        new = [d for d in s if d != 1]
-    else:
+    if axis is not None:
         axes = normalize_axis(axis, len(s), "Squeeze")
         for a in axes:
             if s[a] != 1:
                 raise InvalidArgumentError(
                     None, "Squeeze", f"Can not squeeze dim[{a}], expected a dimension of 1, got "
                     f"{s[a]} (input shape {list(s)}). [Op:Squeeze]")
-        new = [d for i, d in enumerate(s) if i not in axes]
-    return reshape(t, new)
+    axes = tuple(i for i, d in enumerate(s) if d == 1) if axis is None else axes
+    return execute(SQUEEZE, (t,), {"axis": axes})
 
 
 def broadcast_to(input, shape, name=None):  # noqa: A002
@@ -298,7 +387,7 @@ def broadcast_to(input, shape, name=None):  # noqa: A002
 
 def _broadcast_grad(e, dy):
     from .math_ops import unbroadcast
-    return (unbroadcast(dy, e.inputs[0]._value.shape),)
+    return (sum_to_like(dy, e.inputs[0]),)
 
 
 BROADCAST_TO = register_op(

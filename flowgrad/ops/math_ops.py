@@ -24,7 +24,12 @@ _pymax, _pymin = max, min
 
 # -- gradient helpers ------------------------------------------------------------------------------
 def unbroadcast(g, shape):
-    """Sums `g` down to `shape`: the gradient step that undoes broadcasting."""
+    """Sums `g` down to `shape` (a shape, or a tensor whose shape to use): the gradient step
+    that undoes broadcasting. Traced, it reads the shape when the graph runs."""
+    if isinstance(shape, Tensor):
+        if _traced(g) or _traced(shape):
+            return array_ops.sum_to_like(g, shape)
+        shape = shape._value.shape
     gs = g._value.shape
     shape = tuple(shape)
     if gs == shape:
@@ -41,6 +46,10 @@ def _shape(t):
     return t._value.shape
 
 
+def _traced(t):
+    return getattr(t, "_graph_value", None) is not None
+
+
 def _conj(t):
     """conj(t) for complex tensors, t itself otherwise (no op is run)."""
     return conj(t) if t._value.dtype.kind == "c" else t
@@ -54,8 +63,8 @@ def _binary_grad(fx, fy, conjugate=True):
         nx, ny = e.needs_grad
         if conjugate:
             x, y, z = _conj(x), _conj(y), _conj(z)
-        return (unbroadcast(fx(x, y, z, dy), _shape(e.inputs[0])) if nx else None,
-                unbroadcast(fy(x, y, z, dy), _shape(e.inputs[1])) if ny else None)
+        return (unbroadcast(fx(x, y, z, dy), e.inputs[0]) if nx else None,
+                unbroadcast(fy(x, y, z, dy), e.inputs[1]) if ny else None)
     return grad
 
 
@@ -554,8 +563,8 @@ def _select_grad(e, dy):
     _, nx, ny = e.needs_grad
     z = array_ops.zeros_like(dy)
     return (None,
-            unbroadcast(where(c, dy, z), _shape(x)) if nx else None,
-            unbroadcast(where(c, z, dy), _shape(y)) if ny else None)
+            unbroadcast(where(c, dy, z), x) if nx else None,
+            unbroadcast(where(c, z, dy), y) if ny else None)
 
 
 SELECT = register_op("SelectV2", lambda xp, c, x, y: xp.where(c, x, y), grad=_select_grad)
@@ -699,11 +708,22 @@ def _reduced_shape(shape, axis, keepdims):
     return tuple(d for i, d in enumerate(shape) if axis is not None and i not in axis)
 
 
+def _keep_dims(t, x, axis):
+    """`t` (reduced from `x` over `axis` without keepdims) with the reduced axes put back as 1s."""
+    if not _traced(t) and not _traced(x):
+        return array_ops.reshape(t, _keep_shape(_shape(x), axis))
+    for a in sorted(range(x._value.ndim) if axis is None else axis):
+        t = array_ops.expand_dims(t, a)
+    return t
+
+
 def _reduce_grad_broadcast(e, dy):
-    shape = _shape(e.inputs[0])
+    x = e.inputs[0]
     if not e.attrs["keepdims"]:
-        dy = array_ops.reshape(dy, _keep_shape(shape, e.attrs["axis"]))
-    return array_ops.broadcast_to(dy, shape)
+        dy = _keep_dims(dy, x, e.attrs["axis"])
+    if _traced(x) or _traced(dy):
+        return array_ops.broadcast_like(dy, x)
+    return array_ops.broadcast_to(dy, _shape(x))
 
 
 SUM = register_op("Sum", lambda xp, x, axis, keepdims: xp.asarray(
@@ -723,7 +743,12 @@ def _mean_kernel(xp, x, axis, keepdims):
 
 
 def _mean_grad(e, dy):
-    n = e.inputs[0]._value.size // _pymax(e.outputs[0]._value.size, 1)
+    x, y = e.inputs[0], e.outputs[0]
+    if _traced(x):  # the element count is read at run time
+        n = maximum(cast(array_ops.size(x), dy.dtype) /
+                    maximum(cast(array_ops.size(y), dy.dtype), 1), 1)
+        return (_reduce_grad_broadcast(e, dy) / n,)
+    n = x._value.size // _pymax(y._value.size, 1)
     return (_reduce_grad_broadcast(e, dy) / _pymax(n, 1),)
 
 
@@ -749,11 +774,10 @@ def _highest(dtype):
 
 def _extreme_grad(e, dy):
     x, y = e.inputs[0], e.outputs[0]
-    shape = _shape(x)
     axis = e.attrs["axis"]
     if not e.attrs["keepdims"]:
-        y = array_ops.reshape(y, _keep_shape(shape, axis))
-        dy = array_ops.reshape(dy, _keep_shape(shape, axis))
+        y = _keep_dims(y, x, axis)
+        dy = _keep_dims(dy, x, axis)
     mask = cast(equal(x, y), x.dtype)
     count = reduce_sum(mask, axis=axis, keepdims=True)  # ties share the gradient, as in TF
     return (mask * dy / count,)

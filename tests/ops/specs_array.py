@@ -131,4 +131,30 @@ SPECS = [
         "size_op", lambda x: execute(array_ops.SIZE, (x,), {"dtype": np.int64}),
         lambda x: np.asarray(x.size, np.int64),
         cases=[Case((2, 3)), Case(()), Case((0, 4))], dtypes=_ALL_DTYPES, grad=False),
+    OpSpec(
+        "zeros_like_op", lambda x: execute(array_ops.ZEROS_LIKE, (x,), {"dtype": x._value.dtype}),
+        np.zeros_like, cases=[Case((2, 3)), Case(())], dtypes=_ALL_DTYPES, grad=False),
+    OpSpec(
+        "ones_like_op", lambda x: execute(array_ops.ONES_LIKE, (x,), {"dtype": x._value.dtype}),
+        np.ones_like, cases=[Case((2, 3)), Case((0,))], dtypes=_ALL_DTYPES, grad=False),
+    OpSpec(
+        "reshape_like", lambda x, r: execute(array_ops.RESHAPE_LIKE, (x, r)),
+        lambda x, r: np.reshape(x, r.shape),
+        cases=[Case((2, 3), (3, 2)), Case((6,), (1, 6, 1)), Case((), (1,))],
+        dtypes=_ALL_DTYPES, wrt=[0], grad2=True),
+    OpSpec(
+        "broadcast_like", lambda x, r: execute(array_ops.BROADCAST_LIKE, (x, r)),
+        lambda x, r: np.broadcast_to(x, r.shape).copy(),
+        cases=[Case((1, 3), (4, 3)), Case((3,), (2, 2, 3)), Case((), (2,))],
+        dtypes=_ALL_DTYPES, wrt=[0], grad2=True),
+    OpSpec(
+        "sum_to_like", lambda g, r: execute(array_ops.SUM_TO_LIKE, (g, r)),
+        lambda g, r: array_ops._sum_to_kernel(np, g, r),
+        cases=[Case((4, 3), (1, 3)), Case((2, 2, 3), (3,)), Case((2,), ()), Case((2, 3), (2, 3))],
+        dtypes=_ALL_DTYPES, wrt=[0], grad2=True),
+    OpSpec(
+        "dynamic_reshape", lambda x, s: execute(array_ops.DYNAMIC_RESHAPE, (x, s)),
+        lambda x, s: np.reshape(x, tuple(s.tolist())),
+        cases=[Case((2, 3), np.array([3, -1], np.int32)), Case((4,), np.array([2, 2], np.int64))],
+        dtypes=_ALL_DTYPES, wrt=[0], grad2=True),
 ]

@@ -325,7 +325,7 @@ class GradientTape:
             if t._value.dtype.kind not in "fc":
                 continue  # integer targets have no gradient, as in TensorFlow
             if og is None:
-                if getattr(t, "_graph_value", None) is not None:
+                if getattr(t, "_graph_value", None) is not None and t._trace.poly:
                     from ..ops.array_ops import ones_like
                     og = ones_like(t)
                 else:
@@ -372,7 +372,7 @@ def _accumulate(grads, key, g, add, execute):
 
 
 def _zeros_like(t):
-    if getattr(t, "_graph_value", None) is not None:
+    if getattr(t, "_graph_value", None) is not None and t._trace.poly:
         from ..ops.array_ops import zeros_like
         return zeros_like(t)
     v = t._value

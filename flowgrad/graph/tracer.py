@@ -152,6 +152,9 @@ class Trace:
         self.created_variables = []
         self.where = {}            # node name -> user source location
         self.stateful = False      # the graph has effects (assigns, prints, random draws)
+        # Inputs with unknown (None) dimensions: shapes must be read at run time, so gradient
+        # rules and shape helpers emit shape-reading ops (ReshapeLike, SumToLike, Shape, ...).
+        self.poly = parent.poly if parent is not None else False
 
     # -- activation -----------------------------------------------------------------------------
     def __enter__(self):
@@ -171,6 +174,8 @@ class Trace:
     # -- graph construction ---------------------------------------------------------------------
     def placeholder(self, shadow, static_shape=None, name=None):
         shape = tuple(shadow.shape) if static_shape is None else tuple(static_shape)
+        if None in shape:
+            self.poly = True
         vid = self.graph.add_input(_dtypes.from_numpy(shadow.dtype).name, shape, name=name)
         self.dependent.add(vid)
         return _symbolic(self, vid, shadow, shape)
@@ -283,6 +288,13 @@ def _leak_error(t):
 
 def current_trace():
     return ctx.graph
+
+
+def dynamic_shape(t):
+    """Whether `t`'s shape must be read when the graph runs: a symbolic tensor of a trace whose
+    inputs have unknown dimensions. Shape helpers emit shape-reading ops for these."""
+    tr = getattr(t, "_trace", None)
+    return tr is not None and tr.poly and getattr(t, "_graph_value", None) is not None
 
 
 class init_scope:  # noqa: N801 - TensorFlow's name

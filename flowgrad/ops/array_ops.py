@@ -97,6 +97,12 @@ def _symbolic(t):
     return getattr(t, "_graph_value", None) is not None
 
 
+def _poly(t):
+    """A traced tensor whose shape is only known at run time (see graph.tracer.dynamic_shape)."""
+    tr = getattr(t, "_trace", None)
+    return tr is not None and tr.poly and getattr(t, "_graph_value", None) is not None
+
+
 ZEROS_LIKE = register_op("ZerosLike", lambda xp, x, dtype: xp.zeros(x.shape, dtype=dtype),
                          differentiable=False)
 ONES_LIKE = register_op("OnesLike", lambda xp, x, dtype: xp.ones(x.shape, dtype=dtype),
@@ -106,7 +112,7 @@ ONES_LIKE = register_op("OnesLike", lambda xp, x, dtype: xp.ones(x.shape, dtype=
 def zeros_like(input, dtype=None, name=None):  # noqa: A002 - TF's argument name
     """Zeros of the shape of `input` (a graph node when traced, so the shape is the run's)."""
     t = to_tensor(input)
-    if _symbolic(t):
+    if _poly(t):
         return execute(ZEROS_LIKE, (t,), {"dtype": _dtype_np(dtype, t.dtype)})
     return _wrap(_xp().zeros(t._value.shape, dtype=_dtype_np(dtype, t.dtype)))
 
@@ -114,7 +120,7 @@ def zeros_like(input, dtype=None, name=None):  # noqa: A002 - TF's argument name
 def ones_like(input, dtype=None, name=None):  # noqa: A002
     """Ones of the shape of `input`."""
     t = to_tensor(input)
-    if _symbolic(t):
+    if _poly(t):
         return execute(ONES_LIKE, (t,), {"dtype": _dtype_np(dtype, t.dtype)})
     return _wrap(_xp().ones(t._value.shape, dtype=_dtype_np(dtype, t.dtype)))
 
@@ -148,14 +154,14 @@ SUM_TO_LIKE = register_op(
 
 def reshape_like(x, ref):
     """`x` reshaped to the shape of `ref` (read when the op runs)."""
-    if _symbolic(x) or _symbolic(ref):
+    if _poly(x) or _poly(ref):
         return execute(RESHAPE_LIKE, (x, ref))
     return reshape(x, ref._value.shape)
 
 
 def broadcast_like(x, ref):
     """`x` broadcast to the shape of `ref` (read when the op runs)."""
-    if _symbolic(x) or _symbolic(ref):
+    if _poly(x) or _poly(ref):
         return execute(BROADCAST_LIKE, (x, ref))
     return broadcast_to(x, ref._value.shape)
 
@@ -163,7 +169,7 @@ def broadcast_like(x, ref):
 def sum_to_like(g, ref):
     """`g` summed over its broadcast dimensions down to the shape of `ref` (the gradient step
     that undoes broadcasting)."""
-    if _symbolic(g) or _symbolic(ref):
+    if _poly(g) or _poly(ref):
         return execute(SUM_TO_LIKE, (g, ref))
     from .math_ops import unbroadcast
     return unbroadcast(g, ref._value.shape)
@@ -223,8 +229,8 @@ SIZE = register_op("Size", lambda xp, x, dtype: xp.asarray(x.size, dtype=dtype),
 
 
 def _dynamic(t):
-    """A traced tensor: its shape is read when the graph runs (any batch size)."""
-    return getattr(t, "_graph_value", None) is not None
+    """A traced tensor whose shape is read when the graph runs (any batch size)."""
+    return _poly(t)
 
 
 def shape(input, out_type=_dtypes.int32, name=None):  # noqa: A002

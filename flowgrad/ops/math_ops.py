@@ -47,7 +47,8 @@ def _shape(t):
 
 
 def _traced(t):
-    return getattr(t, "_graph_value", None) is not None
+    """A traced tensor whose shape is only known at run time (unknown input dims)."""
+    return array_ops._poly(t)
 
 
 def _conj(t):

@@ -33,7 +33,7 @@ FRESH_OUTPUT_OPS = {
 def optimize(graph, passes=None):
     """Runs the default pass pipeline (or `passes`, a list of functions) and returns the graph."""
     for p in passes or DEFAULT_PASSES:
-        graph = p(graph)
+        graph = p(graph).verify()
     return graph
 
 

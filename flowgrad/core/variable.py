@@ -154,6 +154,8 @@ class Variable:
         return t._value
 
     def _check_shape(self, new, what):
+        if type(new) is not Tensor and getattr(new, "shape", None) == self._value.shape:
+            return  # the common case: an array of the variable's current shape
         if not self._shape.is_compatible_with(new.shape):
             raise ValueError(
                 f"Cannot {what} to variable {self.name!r}: shape mismatch. The variable shape "

@@ -23,7 +23,7 @@ from ..errors import InvalidArgumentError
 from ..ops import control_flow_ops
 from ..ops._common import to_tensor
 from . import executor, replay as _replay
-from .tracer import SymbolicTensor, Trace
+from .tracer import SymbolicTensor, Trace, alt_of
 
 
 # -- tracing subgraphs -------------------------------------------------------------------------------
@@ -53,7 +53,11 @@ def _trace_sub(fn, name, args=(), arg_shapes=None):
             for k, a in enumerate(args):
                 shadow = a._value if isinstance(a, Tensor) else np.asarray(a)
                 shape = None if arg_shapes is None else arg_shapes[k]
-                phs.append(sub.placeholder(shadow, shape, name=f"arg{k}"))
+                if shape is not None and hasattr(shape, "as_list"):
+                    shape = None if shape.rank is None else shape.as_list()
+                alt = a._alt if isinstance(a, SymbolicTensor) and parent.tracking_alt() \
+                    else None
+                phs.append(sub.placeholder(shadow, shape, name=f"arg{k}", alt=alt))
             result = fn(*phs)
             flat_in = nest.flatten(result)
             flat = []
@@ -73,11 +77,14 @@ def _trace_sub(fn, name, args=(), arg_shapes=None):
         ctx.tapes[:] = tapes
     shadows = [t._value for t in flat]
     statics = [t.shape for t in flat]
+    alts = [alt_of(t) for t in flat]
     for v in sub.variables.values():
         parent.variables[id(v)] = v
     if sub.stateful:
         parent.stateful = True
-    return _Sub(sub, template, flat, shadows, statics), phs
+    out = _Sub(sub, template, flat, shadows, statics)
+    out.alts = alts
+    return out, phs
 
 
 def _finish(*subs):
@@ -126,16 +133,16 @@ def graph_cond(pred, true_fn, false_fn):
         raise
     _check_branches(then, other)
     trace = ctx.graph
+    _check_structures(then, other)
     take_then = bool(np.asarray(pred._value).reshape(()))
     shadows = then.shadows if take_then else other.shadows
+    alts = then.alts if bool(np.asarray(alt_of(pred)).reshape(())) else other.alts
     statics = [_merge_shape(a, b) for a, b in zip(then.static_shapes, other.static_shapes)]
     inputs = [pred] + then.captures + other.captures
     attrs = {"then_graph": then.graph, "else_graph": other.graph,
              "n_then": len(then.captures),
              "_effects": then.trace.stateful or other.trace.stateful}
-    outs = trace.add_special("If", inputs, attrs, shadows)
-    for t, s in zip(outs, statics):
-        t._static_shape = s
+    outs = trace.add_special("If", inputs, attrs, shadows, alts=alts, statics=statics)
     variables = list({**then.trace.variables, **other.trace.variables}.values())
     _finish(then, other)
     diff_inputs = [t for t in then.captures + other.captures if _float(t)]
@@ -150,6 +157,15 @@ def _merge_shape(a, b):
     if a.rank is None or b.rank is None or a.rank != b.rank:
         return TensorShape(None)
     return TensorShape([x if x == y else None for x, y in zip(a.as_list(), b.as_list())])
+
+
+def _check_structures(a, b):
+    try:
+        nest.assert_same_structure(a.template, b.template, check_types=False)
+    except (ValueError, TypeError) as e:
+        _finish(a, b)
+        raise ValueError(f"tf.cond: true_fn and false_fn must return the same nested structure; "
+                         f"{e}") from None
 
 
 def _check_branches(a, b):
@@ -252,9 +268,15 @@ def graph_while_loop(cond, body, loop_vars, shape_invariants, maximum_iterations
     # Trace-time shadows: run the loop on the example values (variables untouched).
     shadow_out, history = _run_shadow_loop(csub, bsub, flat_lv, max_t)
     shadows = list(shadow_out) + ([np.empty((), dtype=object)] if keep else [])
-    outs = trace.add_special("While", inputs, attrs, shadows)
-    for t, s in zip(outs, inv):
-        t._static_shape = s
+    alts = None
+    if trace.tracking_alt():
+        try:
+            alt_out, _ = _run_shadow_loop(csub, bsub, flat_lv, max_t, alt=True)
+            alts = list(alt_out) + ([np.empty((), dtype=object)] if keep else [])
+        except Exception as e:  # noqa: BLE001
+            trace.alt_failed("While", e)
+    outs = trace.add_special("While", inputs, attrs, shadows, alts=alts,
+                             statics=list(inv) + ([None] if keep else []))
     _finish(csub, bsub)
     result = outs[:n]
     if keep:
@@ -293,14 +315,15 @@ def _check_while(csub, bsub, flat_lv, inv):
                 "change, e.g. shape_invariants=[tf.TensorShape([None])].")
 
 
-def _run_shadow_loop(csub, bsub, flat_lv, max_t):
+def _run_shadow_loop(csub, bsub, flat_lv, max_t, alt=False):
     from . import passes
     overlay = {}
     cplan = executor.Plan(passes.optimize(csub.graph.copy()), sandbox=True, overlay=overlay)
     bplan = executor.Plan(passes.optimize(bsub.graph.copy()), sandbox=True, overlay=overlay)
-    ccaps = [t._value for t in csub.captures]
-    bcaps = [t._value for t in bsub.captures]
-    state = [t._value for t in flat_lv]
+    val = alt_of if alt else (lambda t: t._value)
+    ccaps = [val(t) for t in csub.captures]
+    bcaps = [val(t) for t in bsub.captures]
+    state = [val(t) for t in flat_lv]
     limit = None if max_t is None else int(np.asarray(max_t._value))
     history = []
     k = 0
@@ -374,8 +397,11 @@ class _WhileGrad:
         attrs = {"vjp_graph": vsub.graph, "n_state": len(lv), "n_float": n_f,
                  "float_idx": tuple(float_idx),
                  "extra_types": tuple((s.dtype, s.shape) for s in shadows[n_f:])}
+        alts = [np.zeros_like(alt_of(d)) for d in full_dys] + \
+            [np.zeros_like(alt_of(c) if isinstance(c, Tensor) else c._value)
+             for c in srcs_extra]
         outs = trace.add_special("WhileGrad", [self.history] + full_dys + vsub.captures, attrs,
-                                 shadows)
+                                 shadows, alts=alts)
         _finish(vsub)
         return tuple(outs)
 

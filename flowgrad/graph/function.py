@@ -728,7 +728,10 @@ def _finish_concrete(name, trace, in_template, specs, result, python_function):
     polymorphic = None
     open_dims = any(None in s.shape.as_list() for s in specs if s.shape.rank)
     if open_dims:
-        polymorphic = _probe(raw, trace, specs, shadows, opt)
+        polymorphic = trace.alt_ok and _probe(raw, trace, specs, shadows, opt)
+        if not trace.alt_ok and debug:
+            print(f"--- {name}: not shape-polymorphic, specializing per shape: "
+                  f"{trace.alt_reason}")
     captures = list(trace._const_keep)
     trace.finish()
     return ConcreteFunction(name, raw, opt, trace.where, in_template, out_template,

@@ -28,7 +28,7 @@ from .ir import Graph
 class SymbolicTensor(Tensor):
     """A tensor inside a `flowgrad.function` trace: an edge of the graph being built."""
 
-    __slots__ = ("_graph_value", "_trace", "_static_shape", "_dtype")
+    __slots__ = ("_graph_value", "_trace", "_static_shape", "_dtype", "_alt")
 
     @property
     def shape(self):
@@ -103,15 +103,47 @@ class SymbolicTensor(Tensor):
         self._no_value("Pickling")
 
 
-def _symbolic(trace, vid, shadow, static_shape=None):
+def _symbolic(trace, vid, shadow, static_shape=None, alt=None):
     t = SymbolicTensor.__new__(SymbolicTensor)
     t._value = shadow
+    t._alt = alt
     t._graph_value = vid
     t._trace = trace
     t._dtype = _dtypes.from_numpy(shadow.dtype)
-    t._static_shape = TensorShape(shadow.shape if static_shape is None else static_shape)
+    if static_shape is None:
+        static_shape = merge_dims(np.shape(shadow), None if alt is None else np.shape(alt))
+    t._static_shape = TensorShape(static_shape)
+    v = trace.graph.values.get(vid)
+    if v is not None:
+        v.shape = tuple(t._static_shape.as_list()) if t._static_shape.rank is not None else None
     trace.symbols.append(t)
     return t
+
+
+def merge_dims(a, b):
+    """The static shape seen from two shadows: dimensions that differ are unknown (None)."""
+    if b is None:
+        return tuple(a)
+    if len(a) != len(b):
+        return None
+    return tuple(x if x == y else None for x, y in zip(a, b))
+
+
+def alt_of(t):
+    """The second shadow of an op input (traces with unknown dims): for constants, the value."""
+    a = getattr(t, "_alt", None)
+    return t._value if a is None else a
+
+
+def grow(shadow, static_shape):
+    """The second shadow of an input: the example grown by one along each unknown dimension."""
+    arr = shadow
+    for ax, d in enumerate(static_shape):
+        if d is None:
+            extra = (np.take(arr, [0], axis=ax) if arr.shape[ax] else
+                     np.zeros(arr.shape[:ax] + (1,) + arr.shape[ax + 1:], arr.dtype))
+            arr = np.concatenate([arr, extra], axis=ax)
+    return arr
 
 
 def _type_of(array):
@@ -155,6 +187,11 @@ class Trace:
         # Inputs with unknown (None) dimensions: shapes must be read at run time, so gradient
         # rules and shape helpers emit shape-reading ops (ReshapeLike, SumToLike, Shape, ...).
         self.poly = parent.poly if parent is not None else False
+        # With unknown dims every node also runs on a second shadow whose unknown dims are one
+        # larger; output dims that differ are unknown. A failure there means the trace bakes a
+        # size in (alt_ok False at the root), so the function specializes per shape.
+        self.alt_ok = True
+        self.alt_reason = None
 
     # -- activation -----------------------------------------------------------------------------
     def __enter__(self):
@@ -169,16 +206,39 @@ class Trace:
         """Drops the shadows of all symbolic tensors: tensors leaked out of the trace fail."""
         for t in self.symbols:
             t._value = None
+            t._alt = None
         self.symbols = []
 
+    @property
+    def root(self):
+        t = self
+        while t.parent is not None:
+            t = t.parent
+        return t
+
+    def tracking_alt(self):
+        return self.poly and self.root.alt_ok
+
+    def alt_failed(self, op_name, exc):
+        r = self.root
+        if r.alt_ok:
+            r.alt_ok = False
+            r.alt_reason = f"{op_name} at {_user_frame()}: {type(exc).__name__}: {exc}"
+
     # -- graph construction ---------------------------------------------------------------------
-    def placeholder(self, shadow, static_shape=None, name=None):
+    def placeholder(self, shadow, static_shape=None, name=None, alt=None):
         shape = tuple(shadow.shape) if static_shape is None else tuple(static_shape)
         if None in shape:
             self.poly = True
         vid = self.graph.add_input(_dtypes.from_numpy(shadow.dtype).name, shape, name=name)
         self.dependent.add(vid)
-        return _symbolic(self, vid, shadow, shape)
+        if alt is not None:
+            # Unknown dims along which the given second shadow does not differ still grow.
+            alt = grow(alt, [None if d is None and alt.shape[i] == shadow.shape[i] else d
+                             for i, d in enumerate(shape)])
+        elif None in shape:
+            alt = grow(shadow, shape)
+        return _symbolic(self, vid, shadow, shape, alt)
 
     def value_id(self, t):
         """The graph value for an op input: a symbolic tensor of this trace, a captured symbolic
@@ -233,6 +293,14 @@ class Trace:
         outputs = dispatch.eager_execute(op, inputs, attrs, record=False)
         single = not isinstance(outputs, tuple)
         outs = (outputs,) if single else outputs
+        alts = [None] * len(outs)
+        if self.tracking_alt():
+            try:
+                with np.errstate(all="ignore"):
+                    b = op.cpu(*[alt_of(t) for t in inputs], **(attrs or {}))
+                alts = [b] if single else list(b)
+            except Exception as e:  # noqa: BLE001 - the op bakes a trace-time size in
+                self.alt_failed(op.name, e)
         ids = [self.value_id(t) for t in inputs]
         out_ids = self.graph.add_node(op.name, ids, attrs, [_type_of(o._value) for o in outs])
         node = self.graph.nodes[-1]
@@ -242,15 +310,18 @@ class Trace:
         if any(i in self.dependent for i in ids):
             self.dependent.update(out_ids)
         self.where[node.name] = _user_frame()
-        sym = tuple(_symbolic(self, vid, o._value) for vid, o in zip(out_ids, outs))
+        sym = tuple(_symbolic(self, vid, o._value, None, a)
+                    for vid, o, a in zip(out_ids, outs, alts))
         if ctx.tapes:
             for tape in ctx.tapes:
                 tape._record(op, inputs, sym, attrs)
         return sym[0] if single else sym
 
-    def add_special(self, op_name, inputs, attrs, shadows, opdef=None):
+    def add_special(self, op_name, inputs, attrs, shadows, opdef=None, alts=None,
+                    statics=None):
         """Adds a node that is not a registry op (variable reads and writes, prints, control
-        flow); returns symbolic tensors for `shadows` (the outputs' trace-time arrays)."""
+        flow); returns symbolic tensors for `shadows` (the outputs' trace-time arrays), with
+        `alts` their second shadows and `statics` known static shapes (optional)."""
         ids = [self.value_id(t) for t in inputs]
         out_ids = self.graph.add_node(op_name, ids, attrs, [_type_of(s) for s in shadows])
         node = self.graph.nodes[-1]
@@ -258,13 +329,28 @@ class Trace:
         if any(i in self.dependent for i in ids):
             self.dependent.update(out_ids)
         self.where[node.name] = _user_frame()
-        return [_symbolic(self, vid, s) for vid, s in zip(out_ids, shadows)]
+        if not self.tracking_alt():
+            alts = None
+        out = []
+        for k, (vid, sh) in enumerate(zip(out_ids, shadows)):
+            a = alts[k] if alts is not None else None
+            static = None
+            if statics is not None and statics[k] is not None:
+                st = statics[k]
+                static = tuple(st.as_list()) if hasattr(st, "as_list") and st.rank is not None \
+                    else (None if hasattr(st, "as_list") else tuple(st))
+                if static is not None and a is not None:
+                    static = tuple(None if d is None else d for d in
+                                   merge_dims(static, np.shape(a)) or static)
+            out.append(_symbolic(self, vid, sh, static, a))
+        return out
 
     # -- variables ------------------------------------------------------------------------------
     def read_variable(self, var):
         self.variables[id(var)] = var
         shadow = self.var_shadow.get(id(var), var._value)
-        (t,) = self.add_special("ReadVariableOp", [], {"variable": var}, [shadow])
+        (t,) = self.add_special("ReadVariableOp", [], {"variable": var}, [shadow],
+                                statics=[var.shape])
         return t
 
     def assign_variable(self, var, value):

@@ -91,9 +91,6 @@ def test_cond_branches_with_different_static_shapes():
     assert f.experimental_get_tracing_count() == 1
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the If node's output Value keeps the taken branch's "
-                   "trace-time shape (2,), not the merged static shape (None,): "
-                   "structured_outputs is wrong and the passes treat it as static")
 def test_cond_branches_with_different_static_shapes_in_graph():
     f = fn(lambda x: tf.cond(x > 0, lambda: tf.ones([2]) * x, lambda: tf.ones([3]) * -x))
     c = f.get_concrete_function(tf.constant(1.0))
@@ -204,9 +201,6 @@ def test_while_loop_shape_invariants():
     assert f.experimental_get_tracing_count() == 1
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a while_loop output with shape invariant [None] "
-                   "keeps its trace-time shape (0,) in the graph, so structured_outputs claims "
-                   "TensorSpec(shape=(0,)) for a result of any length")
 def test_while_loop_shape_invariants_in_structured_outputs():
     c = fn(_grow).get_concrete_function(tf.constant(1))
     assert c.structured_outputs[1].shape.as_list() == [None]
@@ -480,9 +474,6 @@ def test_cond_errors():
         fn(lambda x: tf.cond(x > 0, x, x))(x)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: graph tf.cond accepts branches with different "
-                   "nested structures of the same size ({'a': x} vs {'b': x}, (x, [x]) vs "
-                   "([x], x)) and returns the true branch's structure for either branch")
 @pytest.mark.parametrize("branches", [
     (lambda x: {"a": x}, lambda x: {"b": x}),
     (lambda x: (x, [x]), lambda x: ([x], x)),

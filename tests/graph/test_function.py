@@ -799,9 +799,6 @@ def test_ops_on_symbolic_inputs_compute_at_call_time(op):
     assert f.experimental_get_tracing_count() == 1
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: op results inside a trace take their static shape "
-                   "from the trace-time shadow, so a None dimension of the input_signature is "
-                   "lost ((x * 2).shape is (5, 3), not (None, 3))")
 def test_static_shapes_keep_unknown_dimensions():
     shapes = []
 

@@ -106,8 +106,8 @@ class Plan:
                 inplace = node.attrs.get("_inplace") if node.attrs else None
                 attrs = {k: v for k, v in node.attrs.items() if not k.startswith("_")}
                 if inplace is not None:
-                    ufunc = INPLACE_UFUNCS[op]
-                    code = (f"{outs[0]} = {bind('U', ufunc)}({ins}, out={vname(inplace)})")
+                    fn = _inplace_call(INPLACE_UFUNCS[op])
+                    code = f"{outs[0]} = {bind('U', fn)}({ins}, out={vname(inplace)})"
                 else:
                     k = functools.partial(kernel, **attrs) if attrs else kernel
                     call = f"{bind('k', k)}({ins})"
@@ -176,6 +176,17 @@ INPLACE_UFUNCS = {
     "Maximum": np.maximum, "Minimum": np.minimum, "Neg": np.negative, "Exp": np.exp,
     "Log": np.log, "Tanh": np.tanh, "Sqrt": np.sqrt, "Square": np.square, "Abs": np.absolute,
 }
+
+
+def _inplace_call(ufunc):
+    """`ufunc(*args, out=out)`, or the allocating form when the result's run-time shape differs
+    from the buffer's (unknown dims that broadcast)."""
+    def run(*args, out):
+        try:
+            return ufunc(*args, out=out)
+        except ValueError:
+            return ufunc(*args)
+    return run
 
 
 def _printer(attrs):

@@ -121,6 +121,7 @@ def eliminate_common_subexpressions(graph):
     """Merges nodes that compute the same pure op on the same inputs with equal attributes."""
     seen = {}
     epoch = {}
+    effects = 0   # bumped by control flow with effects: it may assign any variable
     new_nodes = []
     for n in graph.nodes:
         if n.op == "AssignVariableOp":
@@ -128,9 +129,11 @@ def eliminate_common_subexpressions(graph):
             epoch[id(var)] = epoch.get(id(var), 0) + 1
             new_nodes.append(n)
             continue
+        if n.op in _control_ops() and n.attrs.get("_effects"):
+            effects += 1
         if n.op == "ReadVariableOp":
             var = n.attrs["variable"]
-            key = ("read", id(var), epoch.get(id(var), 0))
+            key = ("read", id(var), epoch.get(id(var), 0), effects)
         elif n.op == "Const":
             v = n.attrs["value"]
             key = ("const", v.dtype.str, v.shape, v.tobytes()) if v.size <= 64 else None
@@ -170,13 +173,34 @@ def simplify(graph):
         kept = []
         for n in graph.nodes:
             rep = _simplify_node(graph, n) if _is_pure(n) else None
-            if rep is not None:
+            if rep is _REWRITTEN:
+                changed = True
+            elif rep is not None:
                 _replace_uses(graph, n.outputs[0], rep)
                 changed = True
                 continue
             kept.append(n)
         graph.nodes = kept
     return eliminate_dead_code(graph)
+
+
+_REWRITTEN = object()
+
+
+def _no_broadcast(graph, x, const):
+    """Whether combining `x` with the constant leaves x's shape as it is: the constant has no
+    more dimensions than x and all of its dimensions are 1 (holds whatever x's run-time
+    shape)."""
+    vx = graph.values[x]
+    if vx.shape is None or const.ndim > len(vx.shape):
+        return False
+    if all(d == 1 for d in const.shape):
+        return True
+    # Fully known shapes: the constant must broadcast into x's shape without growing it.
+    if None in vx.shape:
+        return False
+    tail = vx.shape[len(vx.shape) - const.ndim:]
+    return all(c == 1 or c == d for c, d in zip(const.shape, tail))
 
 
 def _simplify_node(graph, n):
@@ -188,9 +212,11 @@ def _simplify_node(graph, n):
         a, b = ins
         ca, cb = _const_value(graph, a), _const_value(graph, b)
         unit = 1 if op in ("Mul", "RealDiv") else 0
-        if _all_equal(cb, unit) and _same_type(graph, a, out):
+        if _all_equal(cb, unit) and _no_broadcast(graph, a, cb) and \
+                graph.values[a].dtype == graph.values[out].dtype:
             return a
-        if op in ("Mul", "AddV2") and _all_equal(ca, unit) and _same_type(graph, b, out):
+        if op in ("Mul", "AddV2") and _all_equal(ca, unit) and _no_broadcast(graph, b, ca) \
+                and graph.values[b].dtype == graph.values[out].dtype:
             return b
     if op == "Transpose":
         p = graph.values[ins[0]].producer
@@ -205,13 +231,16 @@ def _simplify_node(graph, n):
                 return src
             n.inputs = [src]
             n.attrs = dict(n.attrs, perm=composed)
-            return None
+            return _REWRITTEN
     if op == "Reshape":
         p = graph.values[ins[0]].producer
         if p is not None and p.op == "Reshape":
             n.inputs = [p.inputs[0]]
-            return None
-        if _same_type(graph, ins[0], out) and None not in (graph.values[out].shape or (None,)):
+            return _REWRITTEN
+        # A reshape to the input's own (fully known) shape does nothing.
+        vi, vo = graph.values[ins[0]], graph.values[out]
+        if (vi.shape is not None and None not in vi.shape and vi.shape == vo.shape
+                and tuple(n.attrs.get("shape", ())) == vi.shape):
             return ins[0]
     return None
 
@@ -345,7 +374,14 @@ def compile_fused(node, backend):
         else:
             lines.append(expr.format(*operands, out=", out=buf"))
         names[vid] = "buf"
-    src = f"def fused({params}):\n" + "\n".join("    " + ln for ln in lines) + "\n    return buf\n"
+    # Shapes are checked at trace time, but two unknown dims that were equal then may differ
+    # now (inputs broadcasting at run time): then the plain, allocating form runs instead.
+    plain = [ln.replace(", out=buf", "").replace("buf = ", "") for ln in lines]
+    slow = ["buf = " + ln if not ln.startswith("buf = ") else ln for ln in plain]
+    body = ["try:"] + ["    " + ln for ln in lines] + ["except ValueError:"] + \
+        ["    " + ln for ln in slow]
+    src = f"def fused({params}):\n" + "\n".join("    " + ln for ln in body) + \
+        "\n    return buf\n"
     ns = {"np": backend.xp, "__name__": "flowgrad.graph._generated"}
     exec(compile(src, f"<flowgrad-fused-{node.name}>", "exec"), ns)  # noqa: S102
     fn = ns["fused"]

@@ -98,9 +98,6 @@ def test_cond_branches_with_different_static_shapes_in_graph():
     assert c.structured_outputs.shape.as_list() == [None]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: fusion (and plan_memory) compute exp(a) + b in "
-                   "exp(a)'s buffer using trace-time shapes; when cond outputs change size at run "
-                   "time the fused add fails with a broadcast error (eager broadcasts)")
 def test_passes_after_cond_with_run_time_shapes():
     def f(p, q):
         a = tf.cond(p, lambda: tf.ones([1]), lambda: tf.ones([3]))

@@ -137,8 +137,6 @@ def test_cse_does_not_merge_variable_reads_across_an_assign():
     np.testing.assert_array_equal(d.numpy(), [5.0, 6.0])
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: CSE merges variable reads across a tf.cond whose "
-                   "branch assigns the variable (If node does not bump the read epoch)")
 def test_cse_does_not_merge_variable_reads_across_an_assign_inside_cond():
     v = tf.Variable(1.0)
 
@@ -156,8 +154,6 @@ def test_cse_does_not_merge_variable_reads_across_an_assign_inside_cond():
     assert (float(a), float(b)) == (1.0, 11.0)  # eager gives (1.0, 11.0)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: CSE merges variable reads across a tf.while_loop "
-                   "whose body assigns the variable")
 def test_cse_does_not_merge_variable_reads_across_an_assign_inside_while():
     w = tf.Variable(0.0)
 
@@ -225,11 +221,7 @@ IDENTITIES = {
     "x*ones": lambda x: x * tf.ones([2, 3]),
     "identity": lambda x: tf.identity(x),
     "transpose-transpose": lambda x: tf.transpose(tf.transpose(x)),
-    "reshape-reshape": pytest.param(
-        lambda x: tf.reshape(tf.reshape(x, [3, 2]), [2, 3]),
-        marks=pytest.mark.xfail(strict=True, reason="BUG: simplify rewires reshape(reshape(x)) "
-                                "to reshape(x) but leaves it when that is the identity (the "
-                                "rewrite does not set `changed`, so no second round)")),
+    "reshape-reshape": lambda x: tf.reshape(tf.reshape(x, [3, 2]), [2, 3]),
 }
 
 
@@ -375,8 +367,6 @@ def test_fusion_skips_integer_and_scalar_results():
     assert_same_numerics(cf.raw_graph, out, np.array([1, -2, 3], np.int32), np.float32(0.5))
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: fuse_elementwise uses trace-time shapes; with None "
-                   "dims a broadcast at run time (batch 1 vs 4) overflows the fused buffer")
 def test_fusion_with_unknown_dims_and_broadcasting():
     fn = tf.function(lambda x, y: tf.tanh(x) * y,
                      input_signature=[tf.TensorSpec([None, 3]), tf.TensorSpec([None, 3])])
@@ -476,9 +466,6 @@ def test_memory_plan_last_use_on_hand_built_graph():
     assert_same_numerics(before, out, rand(4))
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: plan_memory compares trace-time shapes; with None "
-                   "dims an in-place AddV2 into a (1,2) buffer fails when the other operand is "
-                   "(4,2) at run time")
 def test_memory_plan_with_unknown_dims_and_broadcasting():
     fn = tf.function(lambda x, y: tf.matmul(x, W) + tf.matmul(y, W),
                      input_signature=[tf.TensorSpec([None, 3]), tf.TensorSpec([None, 3])])

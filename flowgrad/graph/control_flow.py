@@ -148,7 +148,8 @@ def graph_cond(pred, true_fn, false_fn):
     diff_inputs = [t for t in then.captures + other.captures if _float(t)]
     diff_inputs = list({id(t): t for t in diff_inputs}.values()) + variables
     if ctx.tapes and _watching(diff_inputs):
-        _record(_CondGrad(pred, true_fn, false_fn), diff_inputs, outs)
+        _record(_CondGrad(pred, then.graph, then.captures, other.graph, other.captures),
+                diff_inputs, outs)
     return nest.pack_sequence_as(then.template, outs) if nest.is_nested(then.template) \
         else outs[0]
 
@@ -184,34 +185,40 @@ def _check_branches(a, b):
 
 
 class _CondGrad:
-    """Tape entry for an `If`: the gradient is a cond over the branches' gradients."""
+    """Tape entry for an `If`: the gradient is a cond over the branches' gradients.
+
+    Each gradient branch replays the traced branch graph under a tape (not the Python branch
+    function, whose closures may have been rebound since)."""
 
     name = "If"
     differentiable = True
 
-    def __init__(self, pred, true_fn, false_fn):
+    def __init__(self, pred, then_graph, then_caps, else_graph, else_caps):
         self.pred = pred
-        self.true_fn = true_fn
-        self.false_fn = false_fn
+        self.branches = ((then_graph, list(then_caps)), (else_graph, list(else_caps)))
 
     def grad(self, entry, *dys):
-        from ..core.tape import GradientTape
         caps = list(entry.inputs)
         dys = [d if d is not None else _zeros_like(o) for d, o in zip(dys, entry.outputs)]
 
-        def branch(fn):
-            def g():
-                with GradientTape(watch_accessed_variables=False, persistent=True) as t:
-                    for c in caps:
-                        t.watch(c)
-                    out = fn()
-                flat = [o if isinstance(o, Tensor) else to_tensor(o) for o in nest.flatten(out)]
-                grads = t.gradient(flat, caps, output_gradients=dys,
-                                   unconnected_gradients="zero")
-                return list(grads)
-            return g
-        return tuple(control_flow_ops.cond(self.pred, branch(self.true_fn),
-                                           branch(self.false_fn)))
+        def branch(graph, inputs):
+            return lambda: _replay_vjp(graph, inputs, caps, dys)
+        (tg, tc), (eg, ec) = self.branches
+        return tuple(control_flow_ops.cond(self.pred, branch(tg, tc), branch(eg, ec)))
+
+
+def _replay_vjp(graph, inputs, sources, dys, n_targets=None, target_index=None):
+    """Replays `graph` on `inputs` under a tape and returns d(outputs)/d(sources) for the
+    upstream gradients `dys` (zeros for unconnected sources)."""
+    from ..core.tape import GradientTape
+    with GradientTape(watch_accessed_variables=False, persistent=True) as t:
+        for c in sources:
+            t.watch(c)
+        outs = _replay.replay(graph, inputs)
+    if target_index is not None:
+        outs = [outs[k] for k in target_index]
+    grads = t.gradient(outs, sources, output_gradients=dys, unconnected_gradients="zero")
+    return list(grads)
 
 
 def _zeros_like(t):
@@ -281,7 +288,7 @@ def graph_while_loop(cond, body, loop_vars, shape_invariants, maximum_iterations
     result = outs[:n]
     if keep:
         hist = outs[n]
-        op = _WhileGrad(body, loop_vars, flat_lv, inv, hist, bsub.captures, variables)
+        op = _WhileGrad(bsub.graph, flat_lv, inv, hist, bsub.captures, variables)
         lv_float = [t for t in flat_lv if _float(t)]
         _record(op, lv_float + [t for t in bsub.captures if _float(t)] + variables,
                 [result[k] for k, t in enumerate(flat_lv) if _float(t)])
@@ -344,9 +351,8 @@ class _WhileGrad:
     name = "While"
     differentiable = True
 
-    def __init__(self, body, loop_vars, flat_lv, inv, history, body_caps, variables):
-        self.body = body
-        self.loop_vars = loop_vars
+    def __init__(self, body_graph, flat_lv, inv, history, body_caps, variables):
+        self.body_graph = body_graph
         self.flat_lv = flat_lv
         self.inv = inv
         self.history = history
@@ -370,23 +376,15 @@ class _WhileGrad:
                 d = next(it)
                 full_dys.append(d if d is not None else _zeros_like(entry.outputs[
                     float_idx.index(k)]))
-        body, loop_vars = self.body, self.loop_vars
+        body_graph, body_caps = self.body_graph, list(self.body_caps)
 
         def vjp(*xs):
-            from ..core.tape import GradientTape
-            state, gs = xs[:len(lv)], xs[len(lv):]
-            with GradientTape(watch_accessed_variables=False, persistent=True) as t:
-                for k in float_idx:
-                    t.watch(state[k])
-                for c in srcs_extra:
-                    t.watch(c)
-                out = _body_result(body, nest.pack_sequence_as(loop_vars, list(state)),
-                                   loop_vars)
-            flat_out = [o if isinstance(o, Tensor) else to_tensor(o) for o in nest.flatten(out)]
-            targets = [flat_out[k] for k in float_idx]
-            grads = t.gradient(targets, [state[k] for k in float_idx] + srcs_extra,
-                               output_gradients=list(gs), unconnected_gradients="zero")
-            return list(grads)
+            # Replays the traced body (not the Python function: its closures may have been
+            # rebound since the loop was traced).
+            state, gs = list(xs[:len(lv)]), list(xs[len(lv):])
+            sources = [state[k] for k in float_idx] + srcs_extra
+            return _replay_vjp(body_graph, state + body_caps, sources, gs,
+                               target_index=float_idx)
 
         gshapes = [self.inv[k] for k in float_idx]
         vsub, _ = _trace_sub(vjp, "while_grad", list(lv) + full_dys,
@@ -564,9 +562,14 @@ def _build_while_grad(node, plan):
 
 
 def _replay_if(node, ins):
-    pred = bool(np.asarray(ins[0]._value))
     n = node.attrs["n_then"]
     caps = ins[1:]
+    if ctx.graph is not None:  # replaying into a trace: a graph cond again
+        out = control_flow_ops.cond(
+            ins[0], lambda: _replay.replay(node.attrs["then_graph"], caps[:n]),
+            lambda: _replay.replay(node.attrs["else_graph"], caps[n:]))
+        return list(out) if isinstance(out, (list, tuple)) else [out]
+    pred = bool(np.asarray(ins[0]._value))
     if pred:
         return _replay.replay(node.attrs["then_graph"], caps[:n])
     return _replay.replay(node.attrs["else_graph"], caps[n:])
@@ -577,6 +580,19 @@ def _replay_while(node, ins):
     nv, nc, nb = a["n_vars"], a["n_cond"], a["n_body"]
     state = list(ins[:nv])
     ccaps, bcaps = ins[nv:nv + nc], ins[nv + nc:nv + nc + nb]
+    if ctx.graph is not None:  # replaying into a trace: a graph while_loop again
+        inv = [TensorShape(a["body_graph"].values[i].shape)
+               for i in a["body_graph"].inputs[:nv]]
+        out = control_flow_ops.while_loop(
+            lambda *s: _replay.replay(a["cond_graph"], list(s) + list(ccaps))[0],
+            lambda *s: _replay.replay(a["body_graph"], list(s) + list(bcaps)),
+            state, shape_invariants=inv,
+            maximum_iterations=ins[-1] if a["has_max"] else None)
+        out = list(out) if isinstance(out, (list, tuple)) else [out]
+        if a["keep_history"]:
+            raise NotImplementedError("Replaying a differentiated while_loop into another trace "
+                                      "is not supported.")
+        return out
     limit = int(np.asarray(ins[-1]._value)) if a["has_max"] else -1
     history = []
     k = 0

@@ -352,9 +352,6 @@ def _late_cond_in_while(x):
     return a
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: with a tape inside tf.function, the gradients of "
-                   "If/While re-call the Python branch/body functions, whose closures now see "
-                   "rebound names (a = tf.cond(p, lambda: a * a, ...)): gradient 0 or wrong")
 @pytest.mark.parametrize("loss", [_late_cond, _late_while, _late_cond_in_while],
                          ids=["cond", "while", "cond in while"])
 def test_gradient_with_late_binding_closures_inside_function(loss):

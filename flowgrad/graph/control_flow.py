@@ -288,7 +288,8 @@ def graph_while_loop(cond, body, loop_vars, shape_invariants, maximum_iterations
     result = outs[:n]
     if keep:
         hist = outs[n]
-        op = _WhileGrad(bsub.graph, flat_lv, inv, hist, bsub.captures, variables)
+        op = _WhileGrad(bsub.graph, flat_lv, inv, hist, bsub.captures, variables,
+                        bsub.shadows)
         lv_float = [t for t in flat_lv if _float(t)]
         _record(op, lv_float + [t for t in bsub.captures if _float(t)] + variables,
                 [result[k] for k, t in enumerate(flat_lv) if _float(t)])
@@ -351,8 +352,9 @@ class _WhileGrad:
     name = "While"
     differentiable = True
 
-    def __init__(self, body_graph, flat_lv, inv, history, body_caps, variables):
+    def __init__(self, body_graph, flat_lv, inv, history, body_caps, variables, body_out):
         self.body_graph = body_graph
+        self.body_out = body_out   # the body's output shadows for the first iteration
         self.flat_lv = flat_lv
         self.inv = inv
         self.history = history
@@ -387,15 +389,19 @@ class _WhileGrad:
                                target_index=float_idx)
 
         gshapes = [self.inv[k] for k in float_idx]
-        vsub, _ = _trace_sub(vjp, "while_grad", list(lv) + full_dys,
+        # Example upstream gradients consistent with the example state: shaped like the
+        # body's outputs for the first iteration.
+        g_examples = [_wrap(np.zeros_like(self.body_out[k])) for k in float_idx]
+        vsub, _ = _trace_sub(vjp, "while_grad", list(lv) + g_examples,
                              list(self.inv) + gshapes)
         n_f = len(float_idx)
-        shadows = [np.zeros_like(d._value) for d in full_dys] + \
+        # Gradients w.r.t. the loop variables have the shapes they entered the loop with.
+        shadows = [np.zeros_like(lv[k]._value) for k in float_idx] + \
             [np.zeros_like(c._value if isinstance(c, Tensor) else c._value) for c in srcs_extra]
         attrs = {"vjp_graph": vsub.graph, "n_state": len(lv), "n_float": n_f,
                  "float_idx": tuple(float_idx),
                  "extra_types": tuple((s.dtype, s.shape) for s in shadows[n_f:])}
-        alts = [np.zeros_like(alt_of(d)) for d in full_dys] + \
+        alts = [np.zeros_like(alt_of(lv[k])) for k in float_idx] + \
             [np.zeros_like(alt_of(c) if isinstance(c, Tensor) else c._value)
              for c in srcs_extra]
         outs = trace.add_special("WhileGrad", [self.history] + full_dys + vsub.captures, attrs,

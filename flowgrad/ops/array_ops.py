@@ -403,8 +403,26 @@ BROADCAST_TO = register_op(
 # -- concat / stack / split -------------------------------------------------------------------------
 def _concat_grad(e, dy):
     axis = e.attrs["axis"]
+    if any(_poly(t) for t in e.inputs) or _poly(dy):
+        # Sizes along the axis may change from run to run (e.g. an accumulator in a loop).
+        return tuple(execute(SPLIT_LIKE, (dy,) + tuple(e.inputs), {"axis": axis}))
     sizes = [t._value.shape[axis] for t in e.inputs]
     return tuple(split(dy, sizes, axis=axis))
+
+
+def _split_like_kernel(xp, dy, *refs, axis):
+    bounds = []
+    total = 0
+    for r in refs[:-1]:
+        total += r.shape[axis]
+        bounds.append(total)
+    return tuple(xp.split(dy, bounds, axis=axis))
+
+
+SPLIT_LIKE = register_op(
+    "SplitLike", _split_like_kernel, num_outputs=-1,
+    grad=lambda e, *dys: (concat(list(dys), axis=e.attrs["axis"]),) + (None,) * (
+        len(e.inputs) - 1))
 
 
 CONCAT = register_op("ConcatV2", lambda xp, *xs, axis: xp.concatenate(xs, axis=axis),
@@ -592,11 +610,20 @@ def _slice_grad_kernel(xp, dy, shape, key):
 
 STRIDED_SLICE = register_op(
     "StridedSlice", _slice_kernel,
-    grad=lambda e, dy: (execute(STRIDED_SLICE_GRAD, (dy,), {
-        "shape": e.inputs[0]._value.shape, "key": e.attrs["key"]}),))
+    grad=lambda e, dy: (_strided_slice_grad(e, dy),))
 STRIDED_SLICE_GRAD = register_op(
     "StridedSliceGrad", _slice_grad_kernel,
     grad=lambda e, ddy: (execute(STRIDED_SLICE, (ddy,), {"key": e.attrs["key"]}),))
+STRIDED_SLICE_GRAD_LIKE = register_op(
+    "StridedSliceGradLike", lambda xp, dy, ref, key: _slice_grad_kernel(xp, dy, ref.shape, key),
+    grad=lambda e, ddy: (execute(STRIDED_SLICE, (ddy,), {"key": e.attrs["key"]}), None))
+
+
+def _strided_slice_grad(e, dy):
+    x = e.inputs[0]
+    if _poly(x) or _poly(dy):  # the input's shape is read when the graph runs
+        return execute(STRIDED_SLICE_GRAD_LIKE, (dy, x), {"key": e.attrs["key"]})
+    return execute(STRIDED_SLICE_GRAD, (dy,), {"shape": x._value.shape, "key": e.attrs["key"]})
 
 
 def getitem(tensor, key):

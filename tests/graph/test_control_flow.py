@@ -418,9 +418,6 @@ def test_gradient_check_helper_through_traced_cond_and_while():
         assert recorded   # the replay of the traced graph was recorded by the helper's tape
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: gradient (tape inside tf.function) of map_fn/scan "
-                   "over an unknown-length input fails: the while-loop VJP bakes the trace-time "
-                   "accumulator shape into concat's gradient (SplitV 'Got sizes [1, 1]')")
 @pytest.mark.parametrize("which", ["map_fn", "scan"])
 def test_gradient_of_unknown_length_map_fn_and_scan_inside_function(which):
     def loss(x):
@@ -433,9 +430,6 @@ def test_gradient_of_unknown_length_map_fn_and_scan_inside_function(which):
                                _grad_of(loss)(tf.constant(x0)).numpy(), rtol=1e-12)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: gradient (tape inside tf.function) through a "
-                   "while_loop whose loop variable grows (shape_invariants [None] + concat) "
-                   "fails with a SplitV size error")
 def test_gradient_through_growing_loop_variable_inside_function():
     def loss(x):
         _, v = tf.while_loop(lambda i, v: i < 3,

@@ -157,4 +157,16 @@ SPECS = [
         lambda x, s: np.reshape(x, tuple(s.tolist())),
         cases=[Case((2, 3), np.array([3, -1], np.int32)), Case((4,), np.array([2, 2], np.int64))],
         dtypes=_ALL_DTYPES, wrt=[0], grad2=True),
+    OpSpec(
+        "split_like", lambda dy, *refs: execute(array_ops.SPLIT_LIKE, (dy,) + refs, {"axis": 1}),
+        lambda dy, *refs: tuple(np.split(dy, np.cumsum([r.shape[1] for r in refs])[:-1],
+                                         axis=1)),
+        cases=[Case((2, 5), (2, 2), (2, 3)), Case((3, 4, 2), (3, 1, 2), (3, 0, 2), (3, 3, 2))],
+        wrt=[0], grad2=True),
+    OpSpec(
+        "strided_slice_grad_like",
+        lambda dy, r: execute(array_ops.STRIDED_SLICE_GRAD_LIKE, (dy, r),
+                              {"key": (slice(1, None), slice(None, None, 2))}),
+        lambda dy, r: np_strided_slice_grad(dy, r.shape, (slice(1, None), slice(None, None, 2))),
+        cases=[Case((2, 2), (3, 4)), Case((0, 3), (1, 5))], wrt=[0], grad2=True),
 ]

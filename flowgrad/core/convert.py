@@ -26,6 +26,9 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
         ValueError: a Tensor of another dtype was given with `dtype`.
         TypeError: the value cannot be represented in `dtype` (e.g. 1.5 as int32).
     """
+    if type(value) is not Tensor and isinstance(value, Tensor) and value._value is None:
+        from ..graph.tracer import _leak_error
+        raise _leak_error(value)
     if type(value) is Tensor or isinstance(value, Tensor):
         if dtype is not None and _dtypes.as_dtype(dtype)._np != value._value.dtype:
             raise ValueError(
@@ -40,7 +43,23 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
                 f"{value.name} with dtype {value.dtype.name}. Use tf.cast.")
         return t
     target = None if dtype is None else _dtypes.as_dtype(dtype)
+    if isinstance(value, (list, tuple)) and _contains_symbolic(value):
+        # A list holding traced tensors: stacked by graph ops, never frozen to example values.
+        t = _pack_nested(value, target)
+        if target is not None and t.dtype != target:
+            raise ValueError(f"Tensor conversion requested dtype {target.name} for a list of "
+                             f"{t.dtype.name} tensors. Use tf.cast.")
+        return t
     return _wrap(_to_array(value, target, dtype_hint))
+
+
+def _contains_symbolic(seq):
+    for x in seq:
+        if getattr(x, "_graph_value", None) is not None:
+            return True
+        if isinstance(x, (list, tuple)) and _contains_symbolic(x):
+            return True
+    return False
 
 
 def _to_array(value, target, dtype_hint=None):

@@ -97,6 +97,9 @@ def _symbolic(t):
     return getattr(t, "_graph_value", None) is not None
 
 
+INT_KINDS_ = "iu"
+
+
 def _poly(t):
     """A traced tensor whose shape is only known at run time (see graph.tracer.dynamic_shape)."""
     tr = getattr(t, "_trace", None)
@@ -181,7 +184,16 @@ def fill(dims, value, name=None):
     if v._value.ndim != 0:
         raise InvalidArgumentError(None, "Fill", f"fill: value must be a scalar, got shape "
                                    f"{tuple(v.shape)}.")
+    if _symbolic(v) or _symbolic(dims) or (isinstance(dims, (list, tuple)) and any(
+            _symbolic(d) for d in dims)):
+        d = dims if isinstance(dims, Tensor) else stack([cast_int32(x) for x in dims])
+        return execute(FILL, (d, v))
     return _wrap(_xp().full(_shape_arg(dims, "fill"), v._value, dtype=v._value.dtype))
+
+
+FILL = register_op("Fill", lambda xp, dims, value: xp.full(tuple(int(d) for d in dims), value,
+                                                           dtype=value.dtype),
+                   kinds=INT_KINDS_, kind_inputs=1, differentiable=False)
 
 
 def eye(num_rows, num_columns=None, batch_shape=None, dtype=_dtypes.float32, name=None):
@@ -200,6 +212,8 @@ def range(start, limit=None, delta=1, dtype=None, name="range"):  # noqa: A001 -
     """
     if limit is None:
         start, limit = 0, start
+    if any(_symbolic(v) for v in (start, limit, delta)):
+        return _traced_range(start, limit, delta, dtype)
     vals = [to_tensor(v)._value.item() if isinstance(v, Tensor) or hasattr(v, "_is_variable")
             else v for v in (start, limit, delta)]
     if delta == 0:
@@ -210,6 +224,25 @@ def range(start, limit=None, delta=1, dtype=None, name="range"):  # noqa: A001 -
     return _wrap(_xp().arange(*vals, dtype=_dtype_np(dtype)))
 
 
+RANGE = register_op(
+    "Range", lambda xp, start, limit, delta, dtype: xp.arange(
+        start.item(), limit.item(), delta.item(), dtype=dtype), differentiable=False)
+
+
+def _traced_range(start, limit, delta, dtype):
+    ts = [to_tensor(v) for v in (start, limit, delta)]
+    if dtype is None:
+        dtype = _dtypes.float32 if any(t.dtype.is_floating for t in ts) else ts[0].dtype
+        if dtype.is_integer and any(t.dtype == _dtypes.int64 for t in ts):
+            dtype = _dtypes.int64
+    return execute(RANGE, tuple(ts), {"dtype": _dtype_np(dtype)})
+
+
+LINSPACE = register_op(
+    "LinSpace", lambda xp, start, stop, num, axis: xp.linspace(
+        start, stop, int(num), axis=axis).astype(start.dtype), differentiable=False)
+
+
 def linspace(start, stop, num, name=None, axis=0):
     """`num` evenly spaced values from start to stop inclusive (float32 for Python floats)."""
     s, e = to_tensor(start, _dtypes.float32 if isinstance(start, (int, float)) else None), \
@@ -217,6 +250,8 @@ def linspace(start, stop, num, name=None, axis=0):
     if s.dtype != e.dtype:
         raise InvalidArgumentError(None, "LinSpace", f"linspace: start ({s.dtype.name}) and stop "
                                    f"({e.dtype.name}) must have the same dtype.")
+    if _symbolic(s) or _symbolic(e) or _symbolic(num):
+        return execute(LINSPACE, (s, e, to_tensor(num)), {"axis": axis})
     out = _xp().linspace(s._value, e._value, int(num), axis=axis).astype(s._value.dtype)
     return _wrap(out)
 
@@ -630,9 +665,66 @@ def getitem(tensor, key):
     """`tensor[key]` with ints, slices (steps, negatives), `...`, `None`/newaxis and scalar int
     tensors, as TensorFlow supports."""
     t = to_tensor(tensor)
+    parts = key if isinstance(key, tuple) else (key,)
+    if any(_symbolic(k) for k in parts):
+        return _traced_getitem(t, parts)
     key = normalize_index(key, t._value.ndim)
     _check_int_indices(key, t._value.shape)
     return execute(STRIDED_SLICE, (t,), {"key": key})
+
+
+def _traced_getitem(t, parts):
+    """Indexing with scalar integer tensors known only when the graph runs: the static part is
+    a StridedSlice, and each tensor index a gather along its dimension."""
+    from .indexing_ops import gather
+    static, tensor_dims, dim, out_dim = [], [], 0, 0
+    for k in parts:
+        if _symbolic(k):
+            if k.shape.rank != 0 or not k.dtype.is_integer:
+                raise TypeError(f"Only scalar integer tensors can index a tensor; got shape "
+                                f"{tuple(k.shape)} and dtype {k.dtype.name}. Use tf.gather.")
+            static.append(slice(None))
+            tensor_dims.append((out_dim, k))
+            dim += 1
+            out_dim += 1
+        elif k is Ellipsis:
+            raise TypeError("Indexing with `...` together with a tensor index is not supported "
+                            "inside a flowgrad.function; use tf.gather along the axis instead.")
+        elif k is None:
+            static.append(k)
+            out_dim += 1
+        else:
+            static.append(k)
+            dim += 1
+            if not isinstance(k, slice):
+                pass  # an int index removes its dimension
+            else:
+                out_dim += 1
+    out = getitem(t, tuple(static))
+    for d, k in reversed(tensor_dims):
+        n = t.shape[_input_dim(parts, d)]
+        if n is not None:  # negative indices count from the end, as in Python
+            from .math_ops import floormod
+            k = floormod(k, n)
+        out = gather(out, k, axis=d)
+    return out
+
+
+def _input_dim(parts, out_index):
+    """The input dimension of the output dimension `out_index` of a key without ellipsis."""
+    dim = out = 0
+    for k in parts:
+        if k is None:
+            out += 1
+            continue
+        if isinstance(k, int) and not _symbolic(k):
+            dim += 1
+            continue
+        if out == out_index:
+            return dim
+        dim += 1
+        out += 1
+    return dim
 
 
 def _check_int_indices(key, shape):

@@ -1122,8 +1122,17 @@ def top_k(input, k=1, sorted=True, index_type=_dtypes.int32, name=None):  # noqa
     return _TopKV2(values, indices)
 
 
-def _bincount_kernel(xp, arr, *weights, size, per_row, binary_output, dtype):
+def _bincount_kernel(xp, arr, *weights, size, per_row, binary_output, dtype, minlength=None,
+                     maxlength=None):
     w = weights[0] if weights else None
+    if size is None:  # decided by the data (traced calls)
+        if arr.size and arr.min() < 0:
+            raise ValueError("bincount: input arr must be non-negative.")
+        size = int(arr.max()) + 1 if arr.size else 0
+        if minlength is not None:
+            size = _pymax(size, int(minlength))
+        if maxlength is not None:
+            size = _pymin(size, int(maxlength))
     keep = arr < size
     bins, total = arr.astype(xp.int64), size
     if per_row:  # row r counts into bins [r * size, (r + 1) * size)
@@ -1180,6 +1189,14 @@ def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=_dtypes.in
     if weights is not None and binary_output:
         raise ValueError("bincount: arguments `binary_output` and `weights` are mutually "
                          "exclusive.")
+    if getattr(a, "_graph_value", None) is not None:
+        # Traced: the bin count depends on the data, so the kernel decides it when it runs.
+        attrs = {"size": None, "per_row": per_row, "binary_output": bool(binary_output),
+                 "minlength": minlength, "maxlength": maxlength}
+        if weights is None:
+            return execute(BINCOUNT, (a,), dict(attrs, dtype=_dtypes.as_dtype(dtype)._np))
+        w = to_tensor(weights)
+        return execute(BINCOUNT_WEIGHTED, (a, w), dict(attrs, dtype=w._value.dtype))
     if v.size and v.dtype.kind in "iu" and v.min() < 0:
         raise InvalidArgumentError(None, "Bincount", "bincount: input arr must be non-negative. "
                                    "[Op:Bincount]")

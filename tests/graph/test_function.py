@@ -606,9 +606,6 @@ def test_leaked_symbolic_tensor_fails_clearly():
         tf.exp(t)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a leaked symbolic tensor in a binary op (t + 1) "
-                   "raises AttributeError 'NoneType' object has no attribute 'dtype' from "
-                   "ops/_common.binary_operands instead of the leak error")
 def test_leaked_symbolic_tensor_in_binary_op_fails_clearly():
     leaked = []
 
@@ -754,9 +751,6 @@ def test_tutorial_linear_classifier_under_tf_function(capsys):
 # -- ops on symbolic inputs ------------------------------------------------------------------------
 X_A = np.array([3.0, 1.0, 2.0, 0.25], np.float32)
 X_B = np.array([5.0, -1.0, 4.0, 2.0], np.float32)
-_SHADOW_BUG = pytest.mark.xfail(strict=True, reason="BUG: the op reads its symbolic input's "
-                                "trace-time shadow (._value) instead of adding a node, so the "
-                                "first call's values are baked into the graph as a Const")
 SYMBOLIC_OPS = {
     "sort": lambda x: tf.sort(x),
     "argsort": lambda x: tf.argsort(x),
@@ -772,16 +766,13 @@ SYMBOLIC_OPS = {
     "tensor_scatter_nd_update": lambda x: tf.tensor_scatter_nd_update(
         x, [[0]], tf.reshape(x[1], [1])),
     "reshape to [shape(x)[0], 1]": lambda x: tf.reshape(x, [tf.shape(x)[0], 1]),
-    "fill": pytest.param(lambda x: tf.fill([2], x[0]), marks=_SHADOW_BUG),
-    "range": pytest.param(lambda x: tf.range(tf.cast(x[0], tf.int32)), marks=_SHADOW_BUG),
-    "linspace": pytest.param(lambda x: tf.linspace(0.0, x[0], 3), marks=_SHADOW_BUG),
-    "bincount": pytest.param(lambda x: tf.math.bincount(tf.cast(tf.abs(x), tf.int32)),
-                             marks=_SHADOW_BUG),
-    "convert_to_tensor(list)": pytest.param(
-        lambda x: tf.convert_to_tensor([x[1], x[0]]), marks=_SHADOW_BUG),
-    "x + list": pytest.param(lambda x: x + [x[1], 0.0, 0.0, 0.0], marks=_SHADOW_BUG),
-    "scatter list updates": pytest.param(
-        lambda x: tf.tensor_scatter_nd_update(x, [[0]], [x[1]]), marks=_SHADOW_BUG),
+    "fill": lambda x: tf.fill([2], x[0]),
+    "range": lambda x: tf.range(tf.cast(x[0], tf.int32)),
+    "linspace": lambda x: tf.linspace(0.0, x[0], 3),
+    "bincount": lambda x: tf.math.bincount(tf.cast(tf.abs(x), tf.int32)),
+    "convert_to_tensor(list)": lambda x: tf.convert_to_tensor([x[1], x[0]]),
+    "x + list": lambda x: x + [x[1], 0.0, 0.0, 0.0],
+    "scatter list updates": lambda x: tf.tensor_scatter_nd_update(x, [[0]], [x[1]]),
 }
 
 

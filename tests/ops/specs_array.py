@@ -169,4 +169,20 @@ SPECS = [
                               {"key": (slice(1, None), slice(None, None, 2))}),
         lambda dy, r: np_strided_slice_grad(dy, r.shape, (slice(1, None), slice(None, None, 2))),
         cases=[Case((2, 2), (3, 4)), Case((0, 3), (1, 5))], wrt=[0], grad2=True),
+    OpSpec(
+        "range_op", lambda a, b, c: execute(array_ops.RANGE, (a, b, c), {"dtype": np.int32}),
+        lambda a, b, c: np.arange(a, b, c, dtype=np.int32),
+        cases=[Case(np.array(1), np.array(9), np.array(2)), Case(np.array(5), np.array(0),
+                                                                  np.array(-1))],
+        dtypes=("int32",), grad=False),
+    OpSpec(
+        "linspace_op", lambda a, b, n: execute(array_ops.LINSPACE, (a, b, n), {"axis": 0}),
+        lambda a, b, n: np.linspace(a, b, int(n)).astype(a.dtype),
+        cases=[Case(np.array(0.0), np.array(1.0), np.array(5)),
+               Case(np.array([0.0, 1.0]), np.array([2.0, 3.0]), np.array(3))], grad=False),
+    OpSpec(
+        "fill_op", lambda d, v: execute(array_ops.FILL, (d, v)),
+        lambda d, v: np.full(tuple(d.tolist()), v, dtype=v.dtype),
+        cases=[Case(np.array([2, 3], np.int32), np.array(1.5)),
+               Case(np.array([0], np.int64), np.array(2.0))], grad=False),
 ]

@@ -1,0 +1,52 @@
+"""`keras.utils`: progress bar, one-hot encoding, batch datasets and seeding."""
+
+import random as _random
+
+import numpy as _np
+
+from .data_utils import (  # noqa: F401
+    PyDataset,
+    Sequence,
+    pack_x_y_sample_weight,
+    unpack_x_y_sample_weight,
+)
+from .numerical_utils import normalize, to_categorical  # noqa: F401
+from .progbar import Progbar  # noqa: F401
+
+# Names that live with the serialization code; forwarded so `keras.utils.X` finds them.
+_FROM_SAVING = ("get_custom_objects", "custom_object_scope", "CustomObjectScope",
+                "register_keras_serializable", "get_registered_name", "get_registered_object",
+                "serialize_keras_object", "deserialize_keras_object")
+
+
+def set_random_seed(seed):
+    """Seeds Python's `random`, NumPy's global generator and `flowgrad.random`.
+
+    Args:
+        seed: an integer.
+
+    Example:
+        >>> import numpy as np
+        >>> set_random_seed(3); a = np.random.rand()
+        >>> set_random_seed(3); a == np.random.rand()
+        True
+    """
+    if not isinstance(seed, (int, _np.integer)):
+        raise ValueError(  # noqa: TRY004 - Keras raises ValueError here
+            f"set_random_seed expects an integer seed; got {seed!r}.")
+    from ... import random as fg_random
+    _random.seed(int(seed))
+    _np.random.seed(int(seed))
+    fg_random.set_seed(int(seed))
+
+
+def __getattr__(name):
+    if name in _FROM_SAVING:
+        import importlib
+        try:
+            saving = importlib.import_module(__name__.rsplit(".", 1)[0] + ".saving")
+        except ModuleNotFoundError:
+            saving = None
+        if saving is not None and hasattr(saving, name):
+            return getattr(saving, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -334,18 +334,39 @@ def _transform(func, recursive):
     node.name = compiled_name = f"{name}__autograph"
     compiled_source = ast.unparse(node)
     node.name = name
-    params = ", ".join([transformer.AG] + list(code.co_freevars))
-    module_src = f"def __autograph_factory__({params}):\n" + \
+    params = [transformer.AG] + list(code.co_freevars)
+    module_src = f"def __autograph_factory__({', '.join(params)}):\n" + \
         textwrap.indent(compiled_source, "    ") + "\n"
-    filename = f"<autograph {func.__qualname__} ({os.path.basename(code.co_filename)}:" \
-               f"{code.co_firstlineno})>"
     flags = code.co_flags & _FUTURE_MASK
+    # Compile the converted AST itself, keeping the user's file name and line numbers: run-time
+    # errors and tracebacks then point at the line the user wrote.
+    filename = code.co_filename
     try:
-        module_code = compile(module_src, filename, "exec", flags=flags, dont_inherit=True)
-    except SyntaxError as e:  # pragma: no cover - a transformer bug
-        raise ConversionError(f"AutoGraph generated invalid code for {func.__qualname__}: "
-                              f"{e}\n{module_src}") from None
-    linecache.cache[filename] = (len(module_src), None, module_src.splitlines(True), filename)
+        node.name = compiled_name
+        fdef = ast.FunctionDef(
+            name="__autograph_factory__",
+            args=ast.arguments(posonlyargs=[], args=[ast.arg(arg=p) for p in params],
+                               kwonlyargs=[], kw_defaults=[], defaults=[]),
+            body=[node], decorator_list=[], returns=None,
+            **({"type_params": []} if "type_params" in ast.FunctionDef._fields else {}))
+        mod = ast.Module(body=[fdef], type_ignores=[])
+        ast.copy_location(fdef, node)
+        ast.increment_lineno(mod, offset)
+        ast.fix_missing_locations(mod)
+        module_code = compile(mod, filename, "exec", flags=flags, dont_inherit=True)
+    except (SyntaxError, TypeError, ValueError):
+        node.name = name
+        filename = f"<autograph {func.__qualname__} ({os.path.basename(code.co_filename)}:" \
+                   f"{code.co_firstlineno})>"
+        try:
+            module_code = compile(module_src, filename, "exec", flags=flags, dont_inherit=True)
+        except SyntaxError as e:  # pragma: no cover - a transformer bug
+            raise ConversionError(f"AutoGraph generated invalid code for {func.__qualname__}: "
+                                  f"{e}\n{module_src}") from None
+        linecache.cache[filename] = (len(module_src), None, module_src.splitlines(True),
+                                     filename)
+    finally:
+        node.name = name
     factory = next(c for c in module_code.co_consts if isinstance(c, types.CodeType))
     inner = next(c for c in factory.co_consts if isinstance(c, types.CodeType)
                  and c.co_name == compiled_name)

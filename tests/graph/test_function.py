@@ -691,9 +691,6 @@ def test_run_time_kernel_error_names_op_and_source_line():
     assert f"{__file__}:{GATHER_LINE}" in msg
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: with autograph on (the default) the run-time error "
-                   "names '<autograph f (file.py:N)>:M' (converted-code line, no directory) "
-                   "instead of the user's file:line")
 def test_run_time_kernel_error_names_source_line_with_autograph():
     f = tf.function(_gather_twice)
     f(tf.constant([1.0, 2.0, 3.0]), tf.constant(1))

@@ -91,6 +91,15 @@ class _TensorLeaf:
     def __init__(self, index):
         self.index = index
 
+    def __repr__(self):
+        return f"<tensor {self.index}>"
+
+    def __eq__(self, other):
+        return type(other) is _TensorLeaf and other.index == self.index
+
+    def __hash__(self):
+        return hash(("leaf", self.index))
+
 
 def _np_dtype(dt):
     return np.dtype(dt.as_numpy_dtype) if hasattr(dt, "as_numpy_dtype") else np.dtype(dt.name)
@@ -142,6 +151,24 @@ def _template(x, counter):
     if isinstance(x, tuple) and hasattr(x, "_fields"):
         return t(*[_template(e, counter) for e in x])
     return x
+
+
+def _flatten_up_to(sig, value, name):
+    """The arguments matching the TensorSpec leaves of `sig`; a Python list or array standing
+    where the signature has one TensorSpec is one argument (converted to a tensor later)."""
+    if isinstance(sig, TensorSpec):
+        return [value]
+    if isinstance(sig, dict):
+        if not isinstance(value, dict) or set(value) != set(sig):
+            raise TypeError(f"{name}: expected a dict with keys {sorted(sig)} for the "
+                            f"input_signature, got {_short(value)}.")
+        return [x for k in sorted(sig) for x in _flatten_up_to(sig[k], value[k], name)]
+    if isinstance(sig, (list, tuple)):
+        if not isinstance(value, (list, tuple)) or len(value) != len(sig):
+            raise TypeError(f"{name}: expected a sequence of {len(sig)} for the "
+                            f"input_signature, got {_short(value)}.")
+        return [x for sp, v in zip(sig, value) for x in _flatten_up_to(sp, v, name)]
+    return [value]
 
 
 def _fill(template, leaves):
@@ -313,9 +340,12 @@ class Function:
         self._keys = []
         self._created_variables = False
         self._instances = weakref.WeakKeyDictionary()
+        self._by_id = {}          # instances that cannot be weak dict keys (id -> Function)
         self._bound_instance = None
+        self._arg_history = []    # per trace: [(argument name, key)], for the retrace warning
         self._signature = None
         self._simple = None
+        self._n_params = None
 
     # -- decorator plumbing ---------------------------------------------------------------------
     @property
@@ -335,17 +365,25 @@ class Function:
             return self
         try:
             bound = self._instances.get(instance)
-        except TypeError:
-            bound = None
+            by_id = False
+        except TypeError:  # unhashable instance: keyed by identity instead
+            bound = self._by_id.get(id(instance))
+            by_id = True
         if bound is None:
             bound = Function(self._python_function.__get__(instance, owner), self._name,
                              self._input_signature, self._autograph, self._reduce_retracing,
                              self._jit_compile)
             bound._bound_instance = weakref.ref(instance) if _weakrefable(instance) else None
-            try:
-                self._instances[instance] = bound
-            except TypeError:
-                pass
+            if not by_id:
+                try:
+                    self._instances[instance] = bound
+                    return bound
+                except TypeError:
+                    pass
+            key = id(instance)
+            self._by_id[key] = bound
+            if _weakrefable(instance):  # forget the entry (and its traces) with the instance
+                weakref.finalize(instance, self._by_id.pop, key, None)
         return bound
 
     def experimental_get_tracing_count(self):
@@ -360,6 +398,8 @@ class Function:
         if self._input_signature is not None:
             tensors, key, template = self._signature_args(args, kwargs)
         else:
+            if kwargs or not self._positional_only_call(args):
+                args, kwargs = self._canonical(args, kwargs)
             tensors = []
             key = _arg_key((args, kwargs), tensors)
             template = None
@@ -383,6 +423,9 @@ class Function:
         if c is None:
             specs = [TensorSpec(sh, s.dtype, s.name) for sh, s in
                      zip(shapes, concrete._input_specs)]
+            self._keys.append(("exact-shapes", tuple(
+                (np.dtype(_np_dtype(sp.dtype)), tuple(sp.shape.as_list()))
+                for sp in concrete._input_specs)))
             c = self._trace_concrete(concrete._in_template, specs, tensors)
             self._cache[ekey] = c
             self._keys.append(ekey)
@@ -391,7 +434,12 @@ class Function:
     def _signature_args(self, args, kwargs):
         sig = self._input_signature
         bound = self._bind(args, kwargs)
-        flat = nest.flatten(bound)
+        if len(bound) != len(sig):
+            raise TypeError(
+                f"{self._name}: the input_signature has {len(sig)} tensors but the call passed "
+                f"{len(bound)} arguments ({_short(bound)}). Pass exactly the arguments the "
+                "signature describes.")
+        flat = _flatten_up_to(sig, bound, self._name)
         specs = nest.flatten(sig)
         if len(flat) != len(specs):
             raise TypeError(
@@ -414,14 +462,50 @@ class Function:
             tensors.append(t)
         return tensors, ("signature",), None
 
+    def _positional_only_call(self, args):
+        """True when `args` binds one-to-one to the parameters (the fast, common case)."""
+        n = self._n_params
+        if n is None:
+            try:
+                params = list(self.function_spec.parameters.values())
+                simple = all(p.kind == p.POSITIONAL_OR_KEYWORD for p in params)
+                n = self._n_params = len(params) if simple else -1
+            except (TypeError, ValueError):
+                n = self._n_params = -1
+        return n == len(args)
+
+    def _canonical(self, args, kwargs):
+        """Binds a call to the signature with defaults applied, so f(x), f(x=x), f(x, 2) and
+        f(x, n=2) share one trace (TF's canonicalization)."""
+        try:
+            sig = self.function_spec
+        except (TypeError, ValueError):
+            return args, kwargs
+        try:
+            ba = sig.bind(*args, **kwargs)
+        except TypeError as e:
+            raise TypeError(f"{self._name}(): {e}") from None
+        ba.apply_defaults()
+        pos, kw = [], {}
+        for name, p in sig.parameters.items():
+            if name not in ba.arguments:
+                continue
+            v = ba.arguments[name]
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+                pos.append(v)
+            elif p.kind == p.VAR_POSITIONAL:
+                pos.extend(v)
+            elif p.kind == p.KEYWORD_ONLY:
+                kw[name] = v
+            else:
+                kw.update(v)
+        return tuple(pos), kw
+
     def _bind(self, args, kwargs):
         if not kwargs and self._positional_only():
             return list(args)
-        try:
-            ba = self.function_spec.bind(*args, **kwargs)
-        except TypeError as e:
-            raise TypeError(f"{self._name}(): {e}") from None
-        return [ba.arguments[n] for n in ba.arguments]
+        args, kwargs = self._canonical(args, kwargs)
+        return list(args) + [kwargs[k] for k in kwargs]
 
     def _positional_only(self):
         if self._simple is None:
@@ -464,8 +548,10 @@ class Function:
                 self._input_signature)]
             in_template = nest.pack_sequence_as(self._input_signature,
                                                 [_TensorLeaf(i) for i in range(len(specs))])
+            in_template = (tuple(in_template), {})
         else:
             in_template = _template((args, kwargs), [0])
+            self._record_args(args, kwargs)
             trace_key = key
             if self._reduce_retracing:
                 skey = _strip_shapes(key)
@@ -499,10 +585,7 @@ class Function:
                     shadow = _example_array(spec)
                 placeholders.append(trace.placeholder(shadow, _spec_dims(spec, shadow),
                                                       name=spec.name or f"arg{k}"))
-            if self._input_signature is not None:
-                call_args, call_kwargs = _fill(in_template, placeholders), {}
-            else:
-                call_args, call_kwargs = _fill(in_template, placeholders)
+            call_args, call_kwargs = _fill(in_template, placeholders)
             fn = self._converted()
             try:
                 result = fn(*call_args, **call_kwargs)
@@ -526,15 +609,35 @@ class Function:
                                      for t in example_tensors)
         return c
 
+    def _record_args(self, args, kwargs):
+        try:
+            names = [n for n, p in self.function_spec.parameters.items()
+                     if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        except (TypeError, ValueError):
+            names = []
+        named = [(names[k] if k < len(names) else f"argument {k}", _arg_key(a, []), a)
+                 for k, a in enumerate(args)]
+        named += [(k, _arg_key(v, []), v) for k, v in sorted(kwargs.items())]
+        self._arg_history.append(named)
+
     def _warn_retrace(self, specs):
-        last = self._keys[-1] if self._keys else None
-        change = _explain_change(last, specs, self._python_function)
-        warnings.warn(
+        change = self._explain(specs)
+        _warn_at_caller(
             f"{self._tracing_count + 1} traces of tf.function {self._name!r}: retracing is "
             f"expensive. {change}Pass input_signature=[tf.TensorSpec(shape=[None, ...])] or "
             "reduce_retracing=True to accept changing shapes, and pass tensors rather than "
-            "Python numbers for values that change between calls.", RetracingWarning,
-            stacklevel=4)
+            "Python numbers for values that change between calls.", RetracingWarning)
+
+    def _explain(self, specs):
+        """Names the argument whose type, shape or Python value differs from the last trace."""
+        hist = self._arg_history
+        if len(hist) >= 2:
+            for (name, k1, _), (_, k2, v2) in zip(hist[-2], hist[-1]):
+                if k1 != k2:
+                    return (f"This trace is for argument {name!r} = {_describe(k2)} "
+                            f"(previously {_describe(k1)}). ")
+        last = self._keys[-1] if self._keys else None
+        return _explain_change(last, specs, self._python_function)
 
     def get_concrete_function(self, *args, **kwargs):
         """The ConcreteFunction for these arguments (TensorSpecs or example values), tracing
@@ -558,8 +661,8 @@ class Function:
                 return self._cache[key]
             specs = [TensorSpec(s.shape, s.dtype, s.name) for s in nest.flatten(
                 self._input_signature)]
-            in_template = nest.pack_sequence_as(self._input_signature,
-                                                [_TensorLeaf(i) for i in range(len(specs))])
+            in_template = (tuple(nest.pack_sequence_as(
+                self._input_signature, [_TensorLeaf(i) for i in range(len(specs))])), {})
             c = self._trace_concrete(in_template, specs, None)
             self._cache[key] = c
             return c
@@ -596,6 +699,20 @@ class Function:
 
     def __repr__(self):
         return f"<flowgrad.function {self._name}>"
+
+
+def _warn_at_caller(message, category):
+    """warnings.warn attributed to the first stack frame outside flowgrad (the user's call)."""
+    import sys
+    f = sys._getframe(1)
+    while f is not None and (f.f_globals.get("__name__", "") or "").startswith("flowgrad"):
+        f = f.f_back
+    if f is None:
+        warnings.warn(message, category, stacklevel=2)
+        return
+    warnings.warn_explicit(message, category, f.f_code.co_filename, f.f_lineno,
+                           module=f.f_globals.get("__name__"),
+                           registry=f.f_globals.setdefault("__warningregistry__", {}))
 
 
 class RetracingWarning(UserWarning):

@@ -281,7 +281,7 @@ class Trace:
         from ..core import dispatch
         if not op.stateful:
             for t in inputs:
-                if type(t) is SymbolicTensor:
+                if isinstance(t, SymbolicTensor):
                     break
             else:
                 return dispatch.eager_execute(op, inputs, attrs)

@@ -579,5 +579,8 @@ def dropout(x, rate, noise_shape=None, seed=None, name=None):
             raise ValueError(f"dropout: noise_shape {list(noise_shape)} must have the rank of x "
                              f"(shape {list(shape)}) and each dimension equal to x's or 1.")
     from . import random_ops
-    keep = random_ops.uniform(mask_shape, dtype=t.dtype, seed=seed) >= r
+    if noise_shape is None and array_ops._poly(t):  # batch size known only at run time
+        keep = random_ops.uniform_like(t, seed=seed) >= r
+    else:
+        keep = random_ops.uniform(mask_shape, dtype=t.dtype, seed=seed) >= r
     return math_ops.where(keep, t * (1 / (1 - r)), array_ops.zeros_like(t))

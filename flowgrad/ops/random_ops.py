@@ -355,6 +355,20 @@ _STATELESS_OPS = _OpFamily(
     _stateless("StatelessTruncatedNormalV2", _draw_truncated_normal),
     _stateless("StatelessMultinomial", _draw_categorical))
 RANDOM_SHUFFLE = _stateful("RandomShuffle", _draw_shuffle)
+# Uniform [0, 1) samples shaped like a tensor, read when the op runs (dropout masks in graphs
+# traced with unknown batch dimensions).
+RANDOM_UNIFORM_LIKE = _stateful(
+    "RandomUniformLike", lambda xp, rng, x, dtype: _draw_uniform(xp, rng, shape=x.shape,
+                                                                 dtype=dtype))
+
+
+def uniform_like(x, dtype=None, seed=None):
+    """Uniform samples in [0, 1) with the (run-time) shape of `x`."""
+    from ._common import to_tensor
+    t = to_tensor(x)
+    d = _dtypes.as_dtype(dtype) if dtype is not None else t.dtype
+    return execute(RANDOM_UNIFORM_LIKE, (t,), {"dtype": d._np,
+                                               **_OpSeedSource(seed).attrs(RANDOM_UNIFORM_LIKE, d)})
 
 
 # -- where the randomness comes from ---------------------------------------------------------------

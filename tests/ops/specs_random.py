@@ -3,6 +3,8 @@ properties on a few thousand samples (bounds are generous: about five standard e
 
 import numpy as np
 
+from flowgrad.ops import random_ops
+
 import flowgrad as fg
 from flowgrad.testing.op_harness import Case, OpSpec
 
@@ -127,4 +129,14 @@ SPECS = [
         logits, N, seed=_SEED, **kw),
         cases=[Case(_LOGITS), Case(_LOGITS, dtype="int32")], grad=False,
         check=_check_categorical),
+    OpSpec("random.uniform_like", lambda x: random_ops.uniform_like(x, seed=6),
+           cases=[Case((N // 10, 10))], dtypes=FLOATS, grad=False,
+           check=lambda outs, ins: _check_uniform_like(outs, ins)),
 ]
+
+
+def _check_uniform_like(outs, ins):
+    (u,), (x,) = outs, ins
+    assert u.shape == x.shape and u.dtype == x.dtype
+    assert 0.0 <= u.min() and u.max() < 1.0
+    assert abs(float(u.mean()) - 0.5) < 0.05

@@ -53,7 +53,17 @@ _LAZY_SUBMODULES = {"keras", "autograph", "compat", "data", "summary", "saved_mo
                     "io", "image", "strings", "lite", "distribute", "experimental"}
 
 
+# Graph-building helpers defined with tf.compat.v1 (no-ops while executing eagerly).
+_LAZY_NAMES = {"group": "group", "control_dependencies": "control_dependencies",
+               "no_op": "no_op", "tuple": "tuple_"}
+
+
 def __getattr__(name):
+    if name in _LAZY_NAMES:
+        from .compat.v1 import _graph
+        obj = getattr(_graph, _LAZY_NAMES[name])
+        globals()[name] = obj
+        return obj
     if name in _LAZY_SUBMODULES:
         import importlib
         try:

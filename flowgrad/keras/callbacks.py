@@ -28,7 +28,9 @@ import warnings
 
 import numpy as np
 
-from .utils.progbar import Progbar, is_interactive, print_msg
+from .utils.progbar import Progbar as _Progbar
+from .utils.progbar import is_interactive as _is_interactive
+from .utils.progbar import print_msg as _print_msg
 
 __all__ = [
     "BackupAndRestore", "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History",
@@ -367,11 +369,11 @@ class ProgbarLogger(Callback):
 
     def _implements_batch_hooks(self, mode="train"):
         # Per-batch values are only drawn by a live (terminal) verbose=1 bar.
-        return self.verbose == 1 and is_interactive()
+        return self.verbose == 1 and _is_interactive()
 
     def _reset(self, target=None):
         self._seen = 0
-        self.progbar = Progbar(target=target, verbose=self.verbose, unit_name="step")
+        self.progbar = _Progbar(target=target, verbose=self.verbose, unit_name="step")
         # The logs already hold values aggregated over the epoch so far: show them as given.
         self.progbar.stateful_metrics = _EveryName()
 
@@ -399,7 +401,7 @@ class ProgbarLogger(Callback):
         self.target = self.params.get("steps") if self.params else self.target
         self._reset(self.target)
         if self.verbose and self.epochs > 1:
-            print_msg(f"Epoch {epoch + 1}/{self.epochs}")
+            _print_msg(f"Epoch {epoch + 1}/{self.epochs}")
 
     def on_train_batch_end(self, batch, logs=None):
         self._update(batch, logs)
@@ -521,13 +523,13 @@ class EarlyStopping(Callback):
             self.model.stop_training = True
             if self.restore_best_weights and self.best_weights is not None:
                 if self.verbose > 0:
-                    print_msg("Restoring model weights from the end of the best epoch: "
+                    _print_msg("Restoring model weights from the end of the best epoch: "
                               f"{self.best_epoch + 1}.")
                 self.model.set_weights(self.best_weights)
 
     def on_train_end(self, logs=None):
         if self.stopped_epoch > 0 and self.verbose > 0:
-            print_msg(f"Epoch {self.stopped_epoch + 1}: early stopping")
+            _print_msg(f"Epoch {self.stopped_epoch + 1}: early stopping")
 
 
 class ModelCheckpoint(Callback):
@@ -620,15 +622,15 @@ class ModelCheckpoint(Callback):
             current = _scalar(current)
             if not self._better(current):
                 if self.verbose > 0:
-                    print_msg(f"Epoch {epoch + 1}: {self.monitor} did not improve from "
+                    _print_msg(f"Epoch {epoch + 1}: {self.monitor} did not improve from "
                               f"{self.best:.5f}")
                 return
             if self.verbose > 0:
-                print_msg(f"Epoch {epoch + 1}: {self.monitor} improved from {self.best:.5f} "
+                _print_msg(f"Epoch {epoch + 1}: {self.monitor} improved from {self.best:.5f} "
                           f"to {current:.5f}, saving model to {path}")
             self.best = current
         elif self.verbose > 0:
-            print_msg(f"Epoch {epoch + 1}: saving model to {path}")
+            _print_msg(f"Epoch {epoch + 1}: saving model to {path}")
         directory = os.path.dirname(path)
         if directory:
             os.makedirs(directory, exist_ok=True)
@@ -719,7 +721,7 @@ class ReduceLROnPlateau(Callback):
                     new_lr = max(old_lr * self.factor, self.min_lr)
                     _set_learning_rate(optimizer, new_lr, "ReduceLROnPlateau")
                     if self.verbose > 0:
-                        print_msg(f"Epoch {epoch + 1}: ReduceLROnPlateau reducing learning "
+                        _print_msg(f"Epoch {epoch + 1}: ReduceLROnPlateau reducing learning "
                                   f"rate to {new_lr}.")
                     self.cooldown_counter = self.cooldown
                     self.wait = 0
@@ -769,7 +771,7 @@ class LearningRateScheduler(Callback):
         lr = float(lr)
         _set_learning_rate(optimizer, lr, "LearningRateScheduler")
         if self.verbose > 0:
-            print_msg(f"Epoch {epoch + 1}: LearningRateScheduler setting learning rate to "
+            _print_msg(f"Epoch {epoch + 1}: LearningRateScheduler setting learning rate to "
                       f"{lr}.")
 
     def on_epoch_end(self, epoch, logs=None):
@@ -893,7 +895,7 @@ class TerminateOnNaN(Callback):
         if loss is not None:
             loss = _scalar(loss)
             if math.isnan(loss) or math.isinf(loss):
-                print_msg(f"Batch {batch}: Invalid loss, terminating training")
+                _print_msg(f"Batch {batch}: Invalid loss, terminating training")
                 self.model.stop_training = True
 
 

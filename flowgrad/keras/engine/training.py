@@ -223,6 +223,10 @@ class _ArrayData:
             return self._structure
         return self._pack([a[:n] for a in self._leaves])
 
+    def first_batch(self):
+        """A batch to build the model with (None when there is no data)."""
+        return self.sample(self.batch_size) if self.num_samples else None
+
     def _epoch_batches(self):
         n, bs = self.num_samples, self.batch_size
         leaves, pack = self._leaves, self._pack
@@ -279,6 +283,10 @@ class _SequenceData:
         n = len(dataset)
         self.num_steps = min(int(steps), n) if steps is not None else n
 
+    def first_batch(self):
+        """A batch to build the model with (None when there is no data)."""
+        return _convert_batch(self.dataset[0]) if self.num_steps else None
+
     def epoch(self):
         order = np.arange(len(self.dataset))
         if self.shuffle is True:
@@ -304,6 +312,7 @@ class _IterableData:
         self._reiterable = not (iter(source) is source) if hasattr(source, "__iter__") \
             else False
         self._iterator = None
+        self._pushback = None
         self.out_of_data = False
         self._class_weight = None if class_weight is None else _class_weight_array(class_weight)
         if self.num_steps is None:
@@ -332,16 +341,34 @@ class _IterableData:
             batch = (x, y, _merge_weights(sw, _class_weights_for(y, self._class_weight)))
         return batch
 
+    def first_batch(self):
+        """A batch to build the model with: from a fresh iterator of a re-iterable source, or
+        the generator's next batch, handed back to the next epoch (None when there is none)."""
+        if self._reiterable:
+            batch = next(iter(self.source), None)
+            return None if batch is None else self._prepare(batch)
+        if self._iterator is None:
+            self._iterator = iter(self.source)
+        batch = next(self._iterator, None)
+        if batch is None:
+            return None
+        self._pushback = self._prepare(batch)
+        return self._pushback
+
     def epoch(self):
         """One epoch's batches: until the source is exhausted, or `steps` batches taken from
         an iterator kept across epochs (a re-iterable source restarts when it runs out)."""
+        count = 0
+        if self._pushback is not None:
+            batch, self._pushback = self._pushback, None
+            count = 1
+            yield batch
         if self.num_steps is None:
             if self._reiterable or self._iterator is None:
                 self._iterator = iter(self.source)
             for batch in self._iterator:
                 yield self._prepare(batch)
             return
-        count = 0
         restarted = False
         while count < self.num_steps:
             if self._iterator is None:
@@ -1285,12 +1312,13 @@ class Trainer:
         self.stop_training = False
         train_fn = self.make_train_function()
         batch_hooks = cbs.implements_batch_hooks("train")
-        first = True
-        if isinstance(data, _ArrayData) and data.num_samples:
-            # Build before the callbacks start (BackupAndRestore restores weights and
-            # optimizer state in on_train_begin).
-            self._build_for_training(data.sample(data.batch_size))
-            first = False
+        # Build before the callbacks start (BackupAndRestore restores weights and optimizer
+        # state in on_train_begin).
+        if not self._compile_state.built_for_training:
+            batch = data.first_batch()
+            if batch is not None:
+                self._build_for_training(batch)
+        first = not self._compile_state.built_for_training
         cbs.on_train_begin()
         if self._initial_epoch is not None:  # set by BackupAndRestore
             initial_epoch = max(initial_epoch, int(self._initial_epoch))

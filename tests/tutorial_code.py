@@ -1,6 +1,9 @@
 """Extracts the code examples of the tutorials in ../shared/tutorials and runs them with
 `import tensorflow as tf` meaning flowgrad (the one changed line)."""
 
+import importlib
+import importlib.abc
+import importlib.util
 import pathlib
 import re
 import sys
@@ -29,11 +32,31 @@ class _NoPlot(types.ModuleType):
         return lambda *a, **k: None
 
 
+class _TensorflowAlias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Makes `import tensorflow.X.Y` / `from tensorflow.X import Y` return flowgrad's modules
+    themselves (not second copies), as `import flowgrad as tf` code would see them."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name.startswith("tensorflow."):
+            return importlib.util.spec_from_loader(name, self)
+        return None
+
+    def create_module(self, spec):
+        return importlib.import_module("flowgrad" + spec.name[len("tensorflow"):])
+
+    def exec_module(self, module):
+        pass
+
+
 def run(code_blocks, namespace=None):
     """Runs blocks in one namespace, with `tensorflow` importing as flowgrad."""
     import flowgrad
     ns = {} if namespace is None else namespace
     saved = {k: sys.modules.get(k) for k in ("tensorflow", "matplotlib", "matplotlib.pyplot")}
+    for k in [k for k in sys.modules if k.startswith("tensorflow.")]:
+        del sys.modules[k]
+    finder = _TensorflowAlias()
+    sys.meta_path.insert(0, finder)
     sys.modules["tensorflow"] = flowgrad
     plt = _NoPlot("matplotlib.pyplot")
     mpl = types.ModuleType("matplotlib")
@@ -43,6 +66,9 @@ def run(code_blocks, namespace=None):
         for code in code_blocks:
             exec(compile(code, "<tutorial>", "exec"), ns)
     finally:
+        sys.meta_path.remove(finder)
+        for k in [k for k in sys.modules if k.startswith("tensorflow.")]:
+            del sys.modules[k]
         for k, v in saved.items():
             if v is None:
                 sys.modules.pop(k, None)

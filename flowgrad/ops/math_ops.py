@@ -727,8 +727,13 @@ def _reduce_grad_broadcast(e, dy):
     return array_ops.broadcast_to(dy, _shape(x))
 
 
-SUM = register_op("Sum", lambda xp, x, axis, keepdims: xp.asarray(
-    xp.sum(x, axis=axis, keepdims=keepdims, dtype=x.dtype)), kinds=NUMERIC_KINDS,
+def _sum_kernel(xp, x, axis, keepdims):
+    if xp is np and x.dtype.kind == "f":  # the ufunc's reduce directly: no wrapper overhead
+        return np.asarray(np.add.reduce(x, axis=axis, keepdims=keepdims))
+    return xp.asarray(xp.sum(x, axis=axis, keepdims=keepdims, dtype=x.dtype))
+
+
+SUM = register_op("Sum", _sum_kernel, kinds=NUMERIC_KINDS,
     grad=lambda e, dy: (_reduce_grad_broadcast(e, dy),))
 
 

@@ -194,8 +194,9 @@ def softsign(features, name=None):
 def _softmax_kernel(xp, x, axis):
     if x.shape[axis] == 0:
         return xp.zeros_like(x)
-    e = xp.exp(x - xp.max(x, axis=axis, keepdims=True))
-    return e / xp.sum(e, axis=axis, keepdims=True)
+    e = xp.exp(x - x.max(axis=axis, keepdims=True))
+    e /= e.sum(axis=axis, keepdims=True)
+    return e
 
 
 def _log_softmax_kernel(xp, x, axis):
@@ -346,8 +347,10 @@ def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
 def _sparse_xent_kernel(xp, logits, labels):
     if logits.shape[-1] == 0:
         return xp.zeros(labels.shape, dtype=logits.dtype)
-    shifted = logits - xp.max(logits, axis=-1, keepdims=True)
-    log_probs = shifted - xp.log(xp.sum(xp.exp(shifted), axis=-1, keepdims=True))
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    log_probs = shifted - xp.log(xp.exp(shifted).sum(axis=-1, keepdims=True))
+    if log_probs.ndim == 2:  # the common (batch, classes) case: plain fancy indexing
+        return -log_probs[xp.arange(log_probs.shape[0]), labels]
     return -xp.take_along_axis(log_probs, labels[..., None], axis=-1)[..., 0]
 
 

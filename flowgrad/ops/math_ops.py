@@ -35,8 +35,10 @@ def unbroadcast(g, shape):
     if gs == shape:
         return g
     lead = len(gs) - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        i + lead for i, d in enumerate(shape) if d == 1 and gs[i + lead] != 1)
+    inner = tuple(i + lead for i, d in enumerate(shape) if d == 1 and gs[i + lead] != 1)
+    if not inner and lead:  # only leading dims to remove (the bias-gradient case): one Sum
+        return reduce_sum(g, axis=tuple(range(lead)))
+    axes = tuple(range(lead)) + inner
     if axes:
         g = reduce_sum(g, axis=axes, keepdims=True)
     return array_ops.reshape(g, shape)

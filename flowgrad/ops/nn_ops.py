@@ -42,7 +42,11 @@ def _floating(features, op_name):
 # -- activations -----------------------------------------------------------------------------------
 RELU = register_op(
     "Relu", lambda xp, x: xp.maximum(x, xp.zeros((), dtype=x.dtype)), kinds="iuf",
-    grad=lambda e, dy: (math_ops.where(e.outputs[0] > 0, dy, array_ops.zeros_like(dy)),))
+    grad=lambda e, dy: (execute(RELU_GRAD, (dy, e.outputs[0])),))
+# dy where the ReLU's output is positive, else 0: one op in the backward pass (TF's ReluGrad).
+RELU_GRAD = register_op(
+    "ReluGrad", lambda xp, dy, y: xp.where(y > 0, dy, xp.zeros((), dtype=dy.dtype)),
+    kinds="iuf", grad=lambda e, ddy: (execute(RELU_GRAD, (ddy, e.inputs[1])), None))
 
 
 def relu(features, name=None):

@@ -3,6 +3,9 @@
 import math
 
 import numpy as np
+
+from flowgrad.core.dispatch import execute
+from flowgrad.ops import nn_ops
 from scipy import special
 
 from flowgrad import nn
@@ -209,4 +212,8 @@ SPECS = [
            check=_dropout_check(0.25, noise_axes=(0,)), cases=[Case((6, 5))], grad=False),
     OpSpec("dropout_rate_zero", lambda x: nn.dropout(x, rate=0.0), lambda x: x,
            cases=[Case((2, 3))]),
+    OpSpec("relu_grad_op",
+           lambda dy, y: execute(nn_ops.RELU_GRAD, (dy, y)),
+           lambda dy, y: np.where(y > 0, dy, 0).astype(dy.dtype),
+           cases=[Case((3, 4), (3, 4)), Case((0, 2), (0, 2))], wrt=[0], grad2=True),
 ]

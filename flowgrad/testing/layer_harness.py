@@ -231,7 +231,7 @@ def check_layer(layer_cls, kwargs=None, input_shape=(2, 3), input_dtype="float32
             assert layer.name in str(e), f"{name}: set_weights error does not name the layer"
         else:
             raise AssertionError(f"{name}: set_weights accepted a short list")
-        bad = [np.zeros(tuple(d + 1 for d in w.shape), w.dtype) for w in new]
+        bad = [np.zeros(tuple(d + 1 for d in w.shape) or (1,), w.dtype) for w in new]
         try:
             layer.set_weights(bad)
         except ValueError:

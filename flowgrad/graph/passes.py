@@ -27,6 +27,8 @@ FRESH_OUTPUT_OPS = {
     "AddV2", "Sub", "Mul", "RealDiv", "Maximum", "Minimum", "Neg", "Exp", "Log", "Tanh",
     "Sqrt", "Square", "Abs", "MatMul", "BatchMatMulV2", "Sigmoid", "Relu", "Softmax",
     "LogSoftmax", "Fused", "Sum", "Mean", "Pow", "Rsqrt", "Reciprocal", "SelectV2",
+    "ReluGrad", "Conv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter", "Conv3D",
+    "MaxPool", "MaxPoolGrad", "AvgPool", "AvgPoolGrad", "DepthwiseConv2dNative",
 }
 
 

@@ -37,12 +37,33 @@ from . import array_ops
 from ._common import binary_operands, to_tensor
 
 __all__ = [
-    "conv1d", "conv2d", "conv3d", "convolution", "conv1d_transpose", "conv2d_transpose",
-    "conv3d_transpose", "conv_transpose", "atrous_conv2d", "atrous_conv2d_transpose",
-    "depthwise_conv2d", "depthwise_conv2d_backprop_input", "depthwise_conv2d_backprop_filter",
-    "separable_conv2d", "conv2d_backprop_input", "conv2d_backprop_filter",
-    "conv3d_backprop_input", "conv3d_backprop_filter", "max_pool", "max_pool1d", "max_pool2d",
-    "max_pool3d", "avg_pool", "avg_pool1d", "avg_pool2d", "avg_pool3d", "pool",
+    "atrous_conv2d",
+    "atrous_conv2d_transpose",
+    "avg_pool",
+    "avg_pool1d",
+    "avg_pool2d",
+    "avg_pool3d",
+    "conv1d",
+    "conv1d_transpose",
+    "conv2d",
+    "conv2d_backprop_filter",
+    "conv2d_backprop_input",
+    "conv2d_transpose",
+    "conv3d",
+    "conv3d_backprop_filter",
+    "conv3d_backprop_input",
+    "conv3d_transpose",
+    "conv_transpose",
+    "convolution",
+    "depthwise_conv2d",
+    "depthwise_conv2d_backprop_filter",
+    "depthwise_conv2d_backprop_input",
+    "max_pool",
+    "max_pool1d",
+    "max_pool2d",
+    "max_pool3d",
+    "pool",
+    "separable_conv2d",
 ]
 
 _SPATIAL = {1: "W", 2: "HW", 3: "DHW"}
@@ -109,6 +130,23 @@ def _windows(xp, xpad, outs, ksizes, strides, dilations, groups=None):
         shape += (groups, c // groups)
         strides_ += (st[-1] * (c // groups), st[-1])
     return xp.lib.stride_tricks.as_strided(xpad, shape=shape, strides=strides_)
+
+
+def _columns(xp, xpad, outs, ksizes, strides, dilations):
+    """im2col: the (N * prod(outs), prod(ksizes) * C) matrix of the windows, for one GEMM.
+
+    With one or two channels the rows would be a few elements long, so the copy runs offset by
+    offset into a (taps, C, positions) array with long contiguous runs (about 5x faster for a
+    grayscale first layer), and the matrix is its transpose (BLAS reads it as is)."""
+    n, c = xpad.shape[0], xpad.shape[-1]
+    m = n * _pymath.prod(outs)
+    kp = _pymath.prod(ksizes)
+    if c > 2:
+        return _windows(xp, xpad, outs, ksizes, strides, dilations).reshape(m, kp * c)
+    cols = xp.empty((kp, c, n) + tuple(outs), dtype=xpad.dtype)
+    for i, sl in enumerate(_offsets(outs, ksizes, strides, dilations)):
+        cols[i] = xp.moveaxis(xpad[sl], -1, 0)
+    return cols.reshape(kp * c, m).T
 
 
 def _offsets(outs, ksizes, strides, dilations):
@@ -210,7 +248,7 @@ def _conv_kernel(xp, x, w, strides, padding, dilations, op, depthwise):
     if cg == 1 and g > 1:
         return _depthwise_forward(xp, xpad, w, outs, ks, strides, dilations, cout // g)
     if g == 1:
-        cols = _windows(xp, xpad, outs, ks, strides, dilations).reshape(m, kp * cg)
+        cols = _columns(xp, xpad, outs, ks, strides, dilations)
         y = xp.matmul(cols, w.reshape(kp * cg, cout))
     else:
         og = cout // g
@@ -238,7 +276,7 @@ def _conv_filter_kernel(xp, x, filter_sizes, dy, strides, padding, dilations, op
         return _depthwise_filter(xp, xpad, dy, outs, ks, strides, dilations,
                                  cout // g).reshape(fs)
     if g == 1:
-        cols = _windows(xp, xpad, outs, ks, strides, dilations).reshape(m, kp * cg)
+        cols = _columns(xp, xpad, outs, ks, strides, dilations)
         dw = xp.matmul(cols.T, dy.reshape(m, cout))
     else:
         og = cout // g
@@ -290,7 +328,7 @@ def _conv_input_kernel(xp, input_sizes, w, dy, strides, padding, dilations, op, 
     return dxp[_interior(shape[1:-1], pads)]
 
 
-# -- pooling kernels --------------------------------------------------------------------------------
+# -- pooling kernels -------------------------------------------------------------------------------
 def _fast_pool(ksize, strides, dilations, pads):
     """Windows that tile the input (no padding, stride == window): AvgPoolGrad broadcasts."""
     return tuple(ksize) == tuple(strides) and all(d == 1 for d in dilations) and not any(
@@ -524,9 +562,9 @@ def _channels_first(data_format, nd, op, default_last=True):
     if data_format is None:
         return not default_last
     if not isinstance(data_format, str) or data_format.upper() not in (last, first):
+        what = "pooling" if "ool" in op else "convolution"
         raise ValueError(f"{op}: data_format must be '{last}' (channels last) or '{first}' "
-                         f"(channels first) for a {nd}-D {'pooling' if 'ool' in op else 'convolution'}"
-                         f", got {data_format!r}.")
+                         f"(channels first) for a {nd}-D {what}, got {data_format!r}.")
     return data_format.upper() == first
 
 
@@ -726,7 +764,7 @@ def _lift1d(strides, padding, dilations):
 
 
 def conv2d(input, filters, strides, padding, data_format="NHWC", dilations=None,
-           name=None):  # noqa: A002 - TF's argument name
+           name=None):
     """2-D convolution (cross-correlation, as in TensorFlow) (`tf.nn.conv2d`).
 
     Args:
@@ -762,7 +800,7 @@ def conv2d(input, filters, strides, padding, data_format="NHWC", dilations=None,
 
 
 def conv1d(input, filters, stride, padding, data_format="NWC", dilations=None,
-           name=None):  # noqa: A002
+           name=None):
     """1-D convolution (`tf.nn.conv1d`), computed as a 2-D one of unit height.
 
     Args:
@@ -788,7 +826,7 @@ def conv1d(input, filters, stride, padding, data_format="NWC", dilations=None,
 
 
 def conv3d(input, filters, strides, padding, data_format="NDHWC", dilations=None,
-           name=None):  # noqa: A002
+           name=None):
     """3-D convolution (`tf.nn.conv3d`).
 
     Args:
@@ -809,7 +847,7 @@ def conv3d(input, filters, strides, padding, data_format="NDHWC", dilations=None
 
 
 def convolution(input, filters, strides=None, padding="VALID", data_format=None,
-                dilations=None, name=None):  # noqa: A002
+                dilations=None, name=None):
     """N-D convolution, N = 1, 2 or 3 from the filter's rank (`tf.nn.convolution`)."""
     nd = len(to_tensor(filters)._value.shape) - 2
     fn = {1: conv1d, 2: conv2d, 3: conv3d}.get(nd)
@@ -855,7 +893,7 @@ def _size_vector(op, output_shape, nd, cf, insert_unit_height=False):
 def _check_transpose_geometry(op, sizes_vals, x_shape_last, ks, strides, dilations, pad, nd):
     if sizes_vals is None:
         return
-    pads, outs = _geometry(op, sizes_vals[1:-1], ks, strides, dilations, pad)
+    _, outs = _geometry(op, sizes_vals[1:-1], ks, strides, dilations, pad)
     if outs != tuple(x_shape_last[1:-1]) or sizes_vals[0] != x_shape_last[0]:
         raise InvalidArgumentError(
             None, op, f"{op}: output_shape {sizes_vals} does not fit the input: a strided "
@@ -891,7 +929,7 @@ def _conv_transpose(op, family, nd, input, filters, output_shape, strides, paddi
 
 
 def conv2d_transpose(input, filters, output_shape, strides, padding="SAME", data_format="NHWC",
-                     dilations=None, name=None):  # noqa: A002
+                     dilations=None, name=None):
     """The transpose (gradient) of `conv2d` (`tf.nn.conv2d_transpose`).
 
     Args:
@@ -910,7 +948,7 @@ def conv2d_transpose(input, filters, output_shape, strides, padding="SAME", data
 
 
 def conv3d_transpose(input, filters, output_shape, strides, padding="SAME",
-                     data_format="NDHWC", dilations=None, name=None):  # noqa: A002
+                     data_format="NDHWC", dilations=None, name=None):
     """The transpose of `conv3d` (`tf.nn.conv3d_transpose`); filters are [d, h, w, out_channels,
     in_channels]."""
     return _conv_transpose("Conv3DTranspose", CONV3D, 3, input, filters, output_shape, strides,
@@ -918,7 +956,7 @@ def conv3d_transpose(input, filters, output_shape, strides, padding="SAME",
 
 
 def conv1d_transpose(input, filters, output_shape, strides, padding="SAME", data_format="NWC",
-                     dilations=None, name=None):  # noqa: A002
+                     dilations=None, name=None):
     """The transpose of `conv1d` (`tf.nn.conv1d_transpose`); filters are [width, out_channels,
     in_channels]."""
     op = "Conv1DTranspose"
@@ -952,7 +990,7 @@ def conv1d_transpose(input, filters, output_shape, strides, padding="SAME", data
 
 
 def conv_transpose(input, filters, output_shape, strides, padding="SAME", data_format=None,
-                   dilations=None, name=None):  # noqa: A002
+                   dilations=None, name=None):
     """N-D transposed convolution, N from the filter's rank (`tf.nn.conv_transpose`)."""
     nd = len(to_tensor(filters)._value.shape) - 2
     fn = {1: conv1d_transpose, 2: conv2d_transpose, 3: conv3d_transpose}.get(nd)
@@ -1027,7 +1065,7 @@ def conv2d_backprop_input(input_sizes, filters, out_backprop, strides, padding,
 
 
 def conv2d_backprop_filter(input, filter_sizes, out_backprop, strides, padding,
-                           data_format="NHWC", dilations=None, name=None):  # noqa: A002
+                           data_format="NHWC", dilations=None, name=None):
     """The gradient of `conv2d` with respect to its filter
     (`tf.compat.v1.nn.conv2d_backprop_filter`)."""
     return _backprop_filter("Conv2DBackpropFilter", CONV2D, 2, input, filter_sizes, out_backprop,
@@ -1042,14 +1080,15 @@ def conv3d_backprop_input(input_sizes, filters, out_backprop, strides, padding,
 
 
 def conv3d_backprop_filter(input, filter_sizes, out_backprop, strides, padding,
-                           data_format="NDHWC", dilations=None, name=None):  # noqa: A002
-    """The gradient of `conv3d` with respect to its filter (`tf.compat.v1.nn.conv3d_backprop_filter_v2`)."""
+                           data_format="NDHWC", dilations=None, name=None):
+    """The gradient of `conv3d` with respect to its filter
+    (`tf.compat.v1.nn.conv3d_backprop_filter_v2`)."""
     return _backprop_filter("Conv3DBackpropFilterV2", CONV3D, 3, input, filter_sizes,
                             out_backprop, strides, padding, data_format, dilations)
 
 
 def depthwise_conv2d_backprop_input(input_sizes, filter, out_backprop, strides, padding,
-                                    data_format="NHWC", dilations=None, name=None):  # noqa: A002
+                                    data_format="NHWC", dilations=None, name=None):
     """The gradient of `depthwise_conv2d` with respect to its input
     (`tf.nn.depthwise_conv2d_backprop_input`)."""
     return _backprop_input("DepthwiseConv2dNativeBackpropInput", DEPTHWISE, 2, input_sizes,
@@ -1058,7 +1097,7 @@ def depthwise_conv2d_backprop_input(input_sizes, filter, out_backprop, strides, 
 
 
 def depthwise_conv2d_backprop_filter(input, filter_sizes, out_backprop, strides, padding,
-                                     data_format="NHWC", dilations=None, name=None):  # noqa: A002
+                                     data_format="NHWC", dilations=None, name=None):
     """The gradient of `depthwise_conv2d` with respect to its filter
     (`tf.nn.depthwise_conv2d_backprop_filter`)."""
     return _backprop_filter("DepthwiseConv2dNativeBackpropFilter", DEPTHWISE, 2, input,
@@ -1068,7 +1107,7 @@ def depthwise_conv2d_backprop_filter(input, filter_sizes, out_backprop, strides,
 
 # -- depthwise and separable -----------------------------------------------------------------------
 def depthwise_conv2d(input, filter, strides, padding, data_format=None, dilations=None,
-                     name=None):  # noqa: A002
+                     name=None):
     """Depthwise 2-D convolution (`tf.nn.depthwise_conv2d`): each input channel is convolved
     with its own `channel_multiplier` filters.
 
@@ -1091,7 +1130,7 @@ def depthwise_conv2d(input, filter, strides, padding, data_format=None, dilation
 
 
 def separable_conv2d(input, depthwise_filter, pointwise_filter, strides, padding,
-                     data_format=None, dilations=None, name=None):  # noqa: A002
+                     data_format=None, dilations=None, name=None):
     """A depthwise convolution followed by a 1x1 convolution (`tf.nn.separable_conv2d`).
 
     Args:
@@ -1162,7 +1201,7 @@ def _pool(op, family, nd, input, ksize, strides, padding, data_format, dilations
     return array_ops.transpose(y, _to_first(nd)) if cf else y
 
 
-def max_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):  # noqa: A002
+def max_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):
     """2-D max pooling (`tf.nn.max_pool2d`).
 
     Args:
@@ -1181,18 +1220,18 @@ def max_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):  
                  explicit_ok=True)
 
 
-def max_pool1d(input, ksize, strides, padding, data_format="NWC", name=None):  # noqa: A002
+def max_pool1d(input, ksize, strides, padding, data_format="NWC", name=None):
     """1-D max pooling (`tf.nn.max_pool1d`) over [batch, width, channels] ("NWC") or "NCW"."""
     return _pool("MaxPool1D", MAX_POOL, 1, input, ksize, strides, padding, data_format,
                  explicit_ok=True, lift=True)
 
 
-def max_pool3d(input, ksize, strides, padding, data_format="NDHWC", name=None):  # noqa: A002
+def max_pool3d(input, ksize, strides, padding, data_format="NDHWC", name=None):
     """3-D max pooling (`tf.nn.max_pool3d`) over "NDHWC" or "NCDHW" inputs."""
     return _pool("MaxPool3D", MAX_POOL3D, 3, input, ksize, strides, padding, data_format)
 
 
-def avg_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):  # noqa: A002
+def avg_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):
     """2-D average pooling (`tf.nn.avg_pool2d`).
 
     With SAME padding each window averages only its non-padding elements, as in TensorFlow.
@@ -1206,13 +1245,13 @@ def avg_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):  
     return _pool("AvgPool", AVG_POOL, 2, input, ksize, strides, padding, data_format)
 
 
-def avg_pool1d(input, ksize, strides, padding, data_format="NWC", name=None):  # noqa: A002
+def avg_pool1d(input, ksize, strides, padding, data_format="NWC", name=None):
     """1-D average pooling (`tf.nn.avg_pool1d`)."""
     return _pool("AvgPool1D", AVG_POOL, 1, input, ksize, strides, padding, data_format,
                  lift=True)
 
 
-def avg_pool3d(input, ksize, strides, padding, data_format="NDHWC", name=None):  # noqa: A002
+def avg_pool3d(input, ksize, strides, padding, data_format="NDHWC", name=None):
     """3-D average pooling (`tf.nn.avg_pool3d`)."""
     return _pool("AvgPool3D", AVG_POOL3D, 3, input, ksize, strides, padding, data_format)
 
@@ -1232,18 +1271,18 @@ def _pool_by_rank(kind, input, ksize, strides, padding, data_format):
     return fn(input, ksize, strides, padding, data_format=_format_name(cf, nd))
 
 
-def max_pool(input, ksize, strides, padding, data_format=None, name=None):  # noqa: A002
+def max_pool(input, ksize, strides, padding, data_format=None, name=None):
     """Max pooling of a rank 3, 4 or 5 input (1-, 2- or 3-D windows) (`tf.nn.max_pool`)."""
     return _pool_by_rank("max", input, ksize, strides, padding, data_format)
 
 
-def avg_pool(input, ksize, strides, padding, data_format=None, name=None):  # noqa: A002
+def avg_pool(input, ksize, strides, padding, data_format=None, name=None):
     """Average pooling of a rank 3, 4 or 5 input (`tf.nn.avg_pool`)."""
     return _pool_by_rank("avg", input, ksize, strides, padding, data_format)
 
 
 def pool(input, window_shape, pooling_type, strides=None, padding="VALID", data_format=None,
-         dilations=None, name=None):  # noqa: A002
+         dilations=None, name=None):
     """N-D max or average pooling with optional dilated windows (`tf.nn.pool`).
 
     Args:

@@ -45,7 +45,7 @@ RELU = register_op(
     grad=lambda e, dy: (execute(RELU_GRAD, (dy, e.outputs[0])),))
 # dy where the ReLU's output is positive, else 0: one op in the backward pass (TF's ReluGrad).
 RELU_GRAD = register_op(
-    "ReluGrad", lambda xp, dy, y: xp.where(y > 0, dy, xp.zeros((), dtype=dy.dtype)),
+    "ReluGrad", lambda xp, dy, y: dy * (y > 0),  # as TF's kernel: much faster than where()
     kinds="iuf", grad=lambda e, ddy: (execute(RELU_GRAD, (ddy, e.inputs[1])), None))
 
 

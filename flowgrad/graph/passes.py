@@ -125,7 +125,10 @@ def eliminate_common_subexpressions(graph):
     epoch = {}
     effects = 0   # bumped by control flow with effects: it may assign any variable
     new_nodes = []
+    rename = {}   # merged value -> the value it duplicates (applied as nodes are visited)
     for n in graph.nodes:
+        if rename:
+            n.inputs = [rename.get(i, i) for i in n.inputs]
         if n.op == "AssignVariableOp":
             var = n.attrs["variable"]
             epoch[id(var)] = epoch.get(id(var), 0) + 1
@@ -148,11 +151,12 @@ def eliminate_common_subexpressions(graph):
             prev = seen.get(key)
             if prev is not None:
                 for a, b in zip(n.outputs, prev.outputs):
-                    _replace_uses(graph, a, b)
+                    rename[a] = b
                 continue
             seen[key] = n
         new_nodes.append(n)
     graph.nodes = new_nodes
+    graph.outputs = [rename.get(o, o) for o in graph.outputs]
     return graph
 
 
@@ -173,16 +177,20 @@ def simplify(graph):
     while changed:
         changed = False
         kept = []
+        rename = {}
         for n in graph.nodes:
+            if rename:
+                n.inputs = [rename.get(i, i) for i in n.inputs]
             rep = _simplify_node(graph, n) if _is_pure(n) else None
             if rep is _REWRITTEN:
                 changed = True
             elif rep is not None:
-                _replace_uses(graph, n.outputs[0], rep)
+                rename[n.outputs[0]] = rename.get(rep, rep)
                 changed = True
                 continue
             kept.append(n)
         graph.nodes = kept
+        graph.outputs = [rename.get(o, o) for o in graph.outputs]
     return eliminate_dead_code(graph)
 
 

@@ -234,7 +234,7 @@ class Trace:
         self.dependent.add(vid)
         if alt is not None:
             # Unknown dims along which the given second shadow does not differ still grow.
-            alt = grow(alt, [None if d is None and alt.shape[i] == shadow.shape[i] else d
+            alt = grow(alt, [None if d is None and alt.shape[i] == shadow.shape[i] else 0
                              for i, d in enumerate(shape)])
         elif None in shape:
             alt = grow(shadow, shape)

@@ -1051,3 +1051,9 @@ class RemoteMonitor(Callback):
             warnings.warn(f"Could not reach the RemoteMonitor root server at {self.root}.",
                           stacklevel=2)
 
+
+# TensorBoard lives in its own module (it needs the optional `tensorboard` package only when
+# instantiated).
+from ._tensorboard import TensorBoard  # noqa: F401
+
+__all__.append("TensorBoard")

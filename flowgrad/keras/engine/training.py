@@ -327,8 +327,8 @@ class _IterableData:
                     c = card()
                     c = int(np.asarray(c.numpy() if hasattr(c, "numpy") else c))
                 except Exception:  # noqa: BLE001 - an unknown cardinality is fine
-                    c = -1
-                if c == -2:  # tf.data.INFINITE_CARDINALITY
+                    c = -2
+                if c == -1:  # tf.data.INFINITE_CARDINALITY (-2 is UNKNOWN_CARDINALITY)
                     raise ValueError("When providing an infinite dataset, you must specify "
                                      "the number of steps to run (steps_per_epoch, "
                                      "validation_steps or steps).")

@@ -1,4 +1,4 @@
-"""`keras.utils`: progress bar, one-hot encoding, batch datasets and seeding."""
+"""`keras.utils`: progress bar, one-hot encoding, batch datasets, file downloads and seeding."""
 
 import random as _random
 
@@ -10,6 +10,7 @@ from .data_utils import (  # noqa: F401
     pack_x_y_sample_weight,
     unpack_x_y_sample_weight,
 )
+from .file_utils import get_file  # noqa: F401
 from .numerical_utils import normalize, to_categorical  # noqa: F401
 from .progbar import Progbar  # noqa: F401
 
@@ -41,6 +42,9 @@ def set_random_seed(seed):
 
 
 def __getattr__(name):
+    if name == "pad_sequences":
+        from ..preprocessing.sequence import pad_sequences
+        return pad_sequences
     if name in _FROM_SAVING:
         import importlib
         try:

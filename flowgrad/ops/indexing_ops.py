@@ -721,8 +721,8 @@ def _pad_kernel(xp, x, constant_values, paddings):
 
 
 def _pad_grad(e, dy):
-    shape = e.inputs[0]._value.shape
-    key = tuple(_pyslice(a, a + n) for (a, _), n in zip(e.attrs["paddings"], shape))
+    # slices relative to both ends: right for any size (traces with unknown dimensions)
+    key = tuple(_pyslice(a, -b if b else None) for a, b in e.attrs["paddings"])
     return (execute(array_ops.STRIDED_SLICE, (dy,), {"key": key}), None)
 
 

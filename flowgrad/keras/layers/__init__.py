@@ -5,6 +5,33 @@ from ..engine.base_layer import Layer
 from ..engine.input_layer import Input, InputLayer  # noqa: F401
 from ..engine.input_spec import InputSpec  # noqa: F401
 from .activation import ELU, LeakyReLU, PReLU, ReLU, Softmax  # noqa: F401
+from .attention import (  # noqa: F401
+    AdditiveAttention,
+    Attention,
+    EinsumDense,
+    MultiHeadAttention,
+)
+from .conv_recurrent import ConvLSTM2D  # noqa: F401
+from .convolutional import (  # noqa: F401
+    Conv1D,
+    Conv1DTranspose,
+    Conv2D,
+    Conv2DTranspose,
+    Conv3D,
+    Conv3DTranspose,
+    Convolution1D,
+    Convolution1DTranspose,
+    Convolution2D,
+    Convolution2DTranspose,
+    Convolution3D,
+    Convolution3DTranspose,
+    DepthwiseConv1D,
+    DepthwiseConv2D,
+    SeparableConv1D,
+    SeparableConv2D,
+    SeparableConvolution1D,
+    SeparableConvolution2D,
+)
 from .core import (  # noqa: F401
     Activation,
     ActivityRegularization,
@@ -16,6 +43,7 @@ from .core import (  # noqa: F401
     RepeatVector,
     Reshape,
 )
+from .embedding import Embedding, Masking  # noqa: F401
 from .merging import (  # noqa: F401
     Add,
     Average,
@@ -36,6 +64,57 @@ from .merging import (  # noqa: F401
 )
 from .noise import AlphaDropout, GaussianDropout, GaussianNoise  # noqa: F401
 from .normalization import BatchNormalization, LayerNormalization  # noqa: F401
+from .pooling import (  # noqa: F401
+    AveragePooling1D,
+    AveragePooling2D,
+    AveragePooling3D,
+    AvgPool1D,
+    AvgPool2D,
+    AvgPool3D,
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalAveragePooling3D,
+    GlobalAvgPool1D,
+    GlobalAvgPool2D,
+    GlobalAvgPool3D,
+    GlobalMaxPool1D,
+    GlobalMaxPool2D,
+    GlobalMaxPool3D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    GlobalMaxPooling3D,
+    MaxPool1D,
+    MaxPool2D,
+    MaxPool3D,
+    MaxPooling1D,
+    MaxPooling2D,
+    MaxPooling3D,
+)
+from .recurrent import (  # noqa: F401
+    GRU,
+    LSTM,
+    RNN,
+    GRUCell,
+    LSTMCell,
+    SimpleRNN,
+    SimpleRNNCell,
+    StackedRNNCells,
+)
+from .reshaping import (  # noqa: F401
+    Cropping1D,
+    Cropping2D,
+    Cropping3D,
+    SpatialDropout1D,
+    SpatialDropout2D,
+    SpatialDropout3D,
+    UpSampling1D,
+    UpSampling2D,
+    UpSampling3D,
+    ZeroPadding1D,
+    ZeroPadding2D,
+    ZeroPadding3D,
+)
+from .wrappers import Bidirectional, TimeDistributed  # noqa: F401
 
 
 def _layer_classes():

@@ -20,6 +20,7 @@ def _load(run):
 
 
 def _model():
+    tf.keras.backend.clear_session()  # layer names dense, dense_1 whatever ran before
     m = tf.keras.Sequential([tf.keras.layers.Dense(4, activation="relu", input_shape=(3,)),
                              tf.keras.layers.Dense(2, activation="softmax")])
     m.compile(tf.keras.optimizers.Adam(0.01), "sparse_categorical_crossentropy",

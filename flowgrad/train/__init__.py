@@ -32,8 +32,12 @@ FeatureLists = _classes["FeatureLists"]
 Example = _classes["Example"]
 SequenceExample = _classes["SequenceExample"]
 
+from .checkpoint import Checkpoint, CheckpointManager, latest_checkpoint  # noqa: E402
+
 __all__ = [
     "BytesList",
+    "Checkpoint",
+    "CheckpointManager",
     "Example",
     "Feature",
     "FeatureList",
@@ -42,4 +46,5 @@ __all__ = [
     "FloatList",
     "Int64List",
     "SequenceExample",
+    "latest_checkpoint",
 ]

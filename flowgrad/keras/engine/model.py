@@ -452,6 +452,36 @@ class Model(Layer, Trainer):
                            "keras_version": "2.15.0", "backend": "tensorflow"},
                           default=_json_default, **kwargs)
 
+    # -- saving (implemented in keras.saving) ----------------------------------------------
+    def save(self, filepath, overwrite=True, save_format=None, include_optimizer=True,
+             **kwargs):
+        """Saves the model: `.keras` (Keras 3 zip), `.h5` (legacy Keras HDF5), or a
+        SavedModel-style directory for other paths. See `keras.saving.save_model`."""
+        from .. import saving
+        saving.save_model(self, filepath, overwrite=overwrite, save_format=save_format,
+                          include_optimizer=include_optimizer, **kwargs)
+
+    def save_weights(self, filepath, overwrite=True, **kwargs):
+        """Writes the weights: `*.weights.h5` (Keras 3 layout), other `.h5` (legacy layout), or
+        a `tf.train.Checkpoint` prefix for other paths."""
+        from .. import saving
+        saving.save_weights(self, filepath, overwrite=overwrite, **kwargs)
+
+    def load_weights(self, filepath, skip_mismatch=False, by_name=False, **kwargs):
+        """Reads weights written by `save_weights` (or by Keras / tf.keras); the format is
+        recognized from the file's content."""
+        from .. import saving
+        saving.load_weights(self, filepath, skip_mismatch=skip_mismatch, by_name=by_name,
+                            **kwargs)
+
+    def get_compile_config(self):
+        from ..saving import saving_lib
+        return saving_lib.get_compile_config(self)
+
+    def compile_from_config(self, config):
+        from ..saving import saving_lib
+        saving_lib.compile_from_config(self, config)
+
     def __reduce_ex__(self, protocol):
         return object.__reduce_ex__(self, protocol)
 

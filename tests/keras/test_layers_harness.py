@@ -160,6 +160,20 @@ HARNESS_CASES = [
     (L.SpatialDropout1D, {"rate": 0.5}, (2, 5, 3)),
     (L.SpatialDropout2D, {"rate": 0.5, "data_format": "channels_first"}, (2, 3, 4, 4)),
     (L.SpatialDropout3D, {"rate": 0.3}, (2, 2, 3, 3, 2)),
+    # preprocessing.py (image preprocessing; the random ones are the identity at inference)
+    (L.Rescaling, {"scale": 1 / 255, "offset": 0.5}, (2, 4, 4, 3)),
+    (L.Resizing, {"height": 3, "width": 5}, (2, 6, 6, 2)),
+    (L.Resizing, {"height": 4, "width": 4, "interpolation": "nearest",
+                  "crop_to_aspect_ratio": True}, (2, 6, 8, 2)),
+    (L.CenterCrop, {"height": 3, "width": 4}, (2, 6, 6, 2)),
+    (L.RandomCrop, {"height": 4, "width": 4, "seed": 1}, (2, 6, 6, 2)),
+    (L.RandomFlip, {"mode": "horizontal", "seed": 1}, (2, 5, 5, 3)),
+    (L.RandomRotation, {"factor": 0.2, "seed": 1}, (2, 6, 6, 3)),
+    (L.RandomZoom, {"height_factor": (-0.2, 0.2), "width_factor": 0.1}, (2, 6, 6, 3)),
+    (L.RandomTranslation, {"height_factor": 0.2, "width_factor": 0.2,
+                           "fill_mode": "constant"}, (2, 6, 6, 3)),
+    (L.RandomContrast, {"factor": 0.3}, (2, 5, 5, 3)),
+    (L.RandomBrightness, {"factor": 0.2}, (2, 5, 5, 3)),
 ]
 
 

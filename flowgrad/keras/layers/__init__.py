@@ -90,6 +90,18 @@ from .pooling import (  # noqa: F401
     MaxPooling2D,
     MaxPooling3D,
 )
+from .preprocessing import (  # noqa: F401
+    CenterCrop,
+    RandomBrightness,
+    RandomContrast,
+    RandomCrop,
+    RandomFlip,
+    RandomRotation,
+    RandomTranslation,
+    RandomZoom,
+    Rescaling,
+    Resizing,
+)
 from .recurrent import (  # noqa: F401
     GRU,
     LSTM,

@@ -1,4 +1,6 @@
 """`keras.preprocessing`: text (`Tokenizer`, `text_to_word_sequence`, `one_hot`) and sequence
-(`pad_sequences`) utilities of tf.keras 2."""
+(`pad_sequences`) utilities of tf.keras 2, and image files (`image.load_img`,
+`image.ImageDataGenerator`, `image_dataset_from_directory`)."""
 
-from . import sequence, text  # noqa: F401
+from . import image, sequence, text  # noqa: F401
+from .image import image_dataset_from_directory  # noqa: F401

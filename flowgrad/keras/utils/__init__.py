@@ -41,7 +41,14 @@ def set_random_seed(seed):
     fg_random.set_seed(int(seed))
 
 
+_FROM_IMAGE = ("image_dataset_from_directory", "load_img", "img_to_array", "array_to_img",
+               "save_img")
+
+
 def __getattr__(name):
+    if name in _FROM_IMAGE:
+        from ..preprocessing import image as _image
+        return getattr(_image, name)
     if name == "pad_sequences":
         from ..preprocessing.sequence import pad_sequences
         return pad_sequences
@@ -54,3 +61,10 @@ def __getattr__(name):
         if saving is not None and hasattr(saving, name):
             return getattr(saving, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+from .vis_utils import (  # noqa: E402, F401
+    model_to_dot,
+    plot_function,
+    plot_history,
+    plot_model,
+)

@@ -1,0 +1,71 @@
+"""The examples run and reach what their docstrings promise."""
+
+import importlib.util
+import os
+import pathlib
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+MNIST = ROOT.parent / "shared" / "datasets" / "mnist.npz"
+
+
+def _load_example(name):
+    spec = importlib.util.spec_from_file_location(f"example_{name}", ROOT / "examples" /
+                                                  f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def mnist_mlp(monkeypatch):
+    monkeypatch.delenv("FLOWGRAD_MNIST", raising=False)
+    if not MNIST.exists():
+        pytest.skip(f"MNIST not found at {MNIST}")
+    return _load_example("mnist_mlp")
+
+
+def test_mnist_mlp_on_a_subset(mnist_mlp, capsys):
+    result = mnist_mlp.main(epochs=3, limit=3000)  # TensorFlow: 0.86-0.88 on this subset
+    out = capsys.readouterr().out
+    assert result["test_accuracy"] > 0.85
+    assert re.search(r"^Epoch 3/3\n94/94 - \d+s - \d+(us|ms)/step - loss: \d\.\d{4} - "
+                     r"accuracy: 0\.\d{4}$", out, re.MULTILINE), out
+    assert f"test accuracy {result['test_accuracy']:.4f} (3,000 images)" in out
+    assert list(result["history"]) == ["loss", "accuracy"]
+
+
+def test_mnist_mlp_script_reads_flowgrad_mnist(tmp_path):
+    if not MNIST.exists():
+        pytest.skip(f"MNIST not found at {MNIST}")
+    with np.load(MNIST) as d:
+        small = {k: d[k][:640] for k in ("x_train", "y_train", "x_test", "y_test")}
+    path = tmp_path / "small_mnist.npz"
+    np.savez(path, **small)
+    env = dict(os.environ, FLOWGRAD_MNIST=str(path),
+               PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    proc = subprocess.run([sys.executable, str(ROOT / "examples" / "mnist_mlp.py"),
+                           "--epochs", "2"], env=env, capture_output=True, text=True,
+                          timeout=120, check=True)
+    assert "Epoch 2/2\n20/20 - " in proc.stdout
+    assert "Trained on 640 images" in proc.stdout and "(640 images)" in proc.stdout
+
+
+def test_mnist_mlp_missing_file_says_where_it_looked(mnist_mlp, tmp_path):
+    missing = tmp_path / "nowhere.npz"
+    with pytest.raises(FileNotFoundError, match="FLOWGRAD_MNIST"):
+        mnist_mlp.load_mnist(str(missing))
+
+
+@pytest.mark.slow
+def test_mnist_mlp_reaches_97_percent_in_five_epochs(mnist_mlp, request):
+    if "slow" not in (request.config.getoption("markexpr", "") or ""):
+        pytest.skip("slow (full MNIST, 5 epochs); run with -m slow")
+    result = mnist_mlp.main(verbose=0)
+    assert result["test_accuracy"] >= 0.97
+    assert len(result["history"]["loss"]) == 5

@@ -806,7 +806,7 @@ class Layer:
         returns KerasTensors.
         """
         d = self.__dict__
-        if not kwargs and len(args) == 1:
+        if len(args) == 1 and (not kwargs or (len(kwargs) == 1 and "training" in kwargs)):
             # Fast path: one tensor (or array) of the shape and dtype the previous call
             # validated.
             fast = d.get("_fast")
@@ -822,16 +822,21 @@ class Layer:
                     if not stack:
                         c.gen += 1
                     d["_call_gen"] = c.gen
-                    training = c.training
+                    training = kwargs.get("training") if kwargs else None
+                    if training is None:
+                        training = c.training
                     if training is None and _LP[0] is not None:
                         training = bool(_LP[0])
                     stack.append(self)
+                    prev = c.training
+                    c.training = training  # nested layers inherit it, as on the slow path
                     try:
                         if fast[2] and training is not None:
                             outputs = self.call(x, training=training)
                         else:
                             outputs = self.call(x)
                     finally:
+                        c.training = prev
                         stack.pop()
                     if d["_activity_regularizer"] is not None:
                         self._add_activity_loss(outputs)

@@ -1479,6 +1479,11 @@ class Trainer:
         Returns:
             NumPy array(s) in the structure of the model's outputs.
         """
+        if (callbacks is None and verbose == 0 and steps is None and type(x) is np.ndarray
+                and x.ndim and len(x) <= (batch_size or 32)
+                and type(self).predict_step is Trainer.predict_step):
+            # The one-sample case: exactly `model(x)`, with nothing around it.
+            return _to_numpy_structure(self(x, training=False))
         from .. import callbacks as callbacks_module
         verbose = _resolve_verbose(verbose)
         data = _make_data(x, None, None, batch_size, False, steps)

@@ -310,6 +310,14 @@ class Flatten(Layer):
         self.input_spec = InputSpec(min_ndim=1)
 
     def call(self, inputs):
+        if (type(inputs) is Tensor and not _ctx.tapes and _ctx.graph is None
+                and self.data_format != "channels_first"):
+            v = inputs._value  # eager and unrecorded: a plain reshape, no dispatch
+            if v.ndim > 1 and isinstance(v, np.ndarray):
+                out = Tensor.__new__(Tensor)
+                out._value = v.reshape(v.shape[0], -1) if v.shape[0] else \
+                    v.reshape(0, math.prod(v.shape[1:]))
+                return out
         shape = inputs.shape
         rank = shape.rank
         if self.data_format == "channels_first" and rank is not None and rank > 2:
@@ -320,10 +328,7 @@ class Flatten(Layer):
         dims = shape.as_list()
         rest = dims[1:]
         if all(d is not None for d in rest):
-            n = math.prod(rest)
-            if dims[0] is not None:
-                return array_ops.reshape(inputs, (dims[0], n))
-            return array_ops.reshape(inputs, (-1, n))
+            return array_ops.reshape(inputs, (-1, math.prod(rest)))
         if dims[0] is not None:
             return array_ops.reshape(inputs, (dims[0], -1))
         return array_ops.reshape(inputs, array_ops.stack([array_ops.shape(inputs)[0], -1]))

@@ -15,38 +15,21 @@ The .npz file has the Keras layout: uint8 `x_train` (60000, 28, 28), `y_train` (
 
 import argparse
 import os
+import sys
 import time
 
 import numpy as np
 
 import flowgrad as tf
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEFAULT_MNIST = os.path.join(REPO_ROOT, "..", "shared", "datasets", "mnist.npz")
-
-
-def mnist_path():
-    """The MNIST .npz to read: $FLOWGRAD_MNIST if set, else ../shared/datasets/mnist.npz."""
-    return os.environ.get("FLOWGRAD_MNIST") or DEFAULT_MNIST
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _mnist import load_mnist as _load, mnist_path  # noqa: E402,F401
 
 
 def load_mnist(path=None, limit=None, test_limit=None):
     """(x_train, y_train), (x_test, y_test): images (N, 28, 28, 1) scaled to [0, 1] as float32,
     integer labels; `limit` / `test_limit` keep the first examples of each split."""
-    path = path or mnist_path()
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"MNIST not found at {path}; set FLOWGRAD_MNIST to the .npz "
-                                "file (Keras layout: x_train, y_train, x_test, y_test).")
-    with np.load(path) as d:
-        x_train, y_train, x_test, y_test = (d[k] for k in ("x_train", "y_train",
-                                                           "x_test", "y_test"))
-    if limit is not None:
-        x_train, y_train = x_train[:limit], y_train[:limit]
-    if test_limit is not None:
-        x_test, y_test = x_test[:test_limit], y_test[:test_limit]
-    scale = np.float32(1 / 255.0)
-    return ((x_train.astype(np.float32).reshape(-1, 28, 28, 1) * scale, y_train.astype(np.int64)),
-            (x_test.astype(np.float32).reshape(-1, 28, 28, 1) * scale, y_test.astype(np.int64)))
+    return _load(path, limit, test_limit, channels=True)
 
 
 def build_model():

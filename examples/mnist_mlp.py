@@ -14,37 +14,25 @@ The .npz file has the Keras layout: uint8 `x_train` (60000, 28, 28), `y_train` (
 
 import argparse
 import os
+import sys
 import time
+
+# Batches of 32 make small matrix products: one BLAS thread is faster than several that wait
+# on each other (see bench/README.md); set the variable yourself to override.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np
 
 import flowgrad as tf
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEFAULT_MNIST = os.path.join(REPO_ROOT, "..", "shared", "datasets", "mnist.npz")
-
-
-def mnist_path():
-    """The MNIST .npz to read: $FLOWGRAD_MNIST if set, else ../shared/datasets/mnist.npz."""
-    return os.environ.get("FLOWGRAD_MNIST") or DEFAULT_MNIST
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _mnist import load_mnist as _load, mnist_path  # noqa: E402,F401
 
 
 def load_mnist(path=None, limit=None):
     """(x_train, y_train), (x_test, y_test): images scaled to [0, 1] as float32, integer
     labels; with `limit`, the first `limit` training and `limit` test examples (at most)."""
-    path = path or mnist_path()
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"MNIST not found at {path}; set FLOWGRAD_MNIST to the .npz "
-                                "file (Keras layout: x_train, y_train, x_test, y_test).")
-    with np.load(path) as d:
-        x_train, y_train, x_test, y_test = (d[k] for k in ("x_train", "y_train",
-                                                           "x_test", "y_test"))
-    if limit is not None:
-        x_train, y_train = x_train[:limit], y_train[:limit]
-        x_test, y_test = x_test[:limit], y_test[:limit]
-    scale = np.float32(1 / 255.0)
-    return ((x_train.astype(np.float32) * scale, y_train.astype(np.int64)),
-            (x_test.astype(np.float32) * scale, y_test.astype(np.int64)))
+    return _load(path, limit, limit)
 
 
 def build_model():

@@ -64,8 +64,6 @@ def test_mnist_mlp_missing_file_says_where_it_looked(mnist_mlp, tmp_path):
 
 @pytest.mark.slow
 def test_mnist_mlp_reaches_97_percent_in_five_epochs(mnist_mlp, request):
-    if "slow" not in (request.config.getoption("markexpr", "") or ""):
-        pytest.skip("slow (full MNIST, 5 epochs); run with -m slow")
     result = mnist_mlp.main(verbose=0)
     assert result["test_accuracy"] >= 0.97
     assert len(result["history"]["loss"]) == 5

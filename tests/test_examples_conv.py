@@ -24,8 +24,7 @@ def _load_example(name):
 
 
 def _require_slow(request):
-    if "slow" not in (request.config.getoption("markexpr", "") or ""):
-        pytest.skip("slow (the full MNIST epoch); run with -m slow")
+    """Slow tests run by default (deselect with -m "not slow")."""
 
 
 @pytest.fixture

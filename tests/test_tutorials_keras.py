@@ -38,8 +38,7 @@ def _seed():
 
 
 def _require_slow(request):
-    if "slow" not in (request.config.getoption("markexpr", "") or ""):
-        pytest.skip("slow (a full-size tutorial run); run with -m slow")
+    """Slow tests run by default (deselect with -m "not slow")."""
 
 
 @functools.lru_cache(maxsize=1)

@@ -83,8 +83,6 @@ def test_mnist_subset_mlp(mnist, capsys):
 
 @pytest.mark.slow
 def test_full_mnist_five_epochs_reaches_97_percent(mnist, request):
-    if "slow" not in (request.config.getoption("markexpr", "") or ""):
-        pytest.skip("slow (full MNIST, 5 epochs: a minute or more on CPU); run with -m slow")
     model = mlp()
     model.fit(mnist["x_train"] / 255.0, mnist["y_train"], epochs=5, verbose=0)
     _, acc = model.evaluate(mnist["x_test"] / 255.0, mnist["y_test"], verbose=0)

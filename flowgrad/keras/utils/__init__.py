@@ -62,7 +62,7 @@ def __getattr__(name):
             return getattr(saving, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-from .vis_utils import (  # noqa: E402, F401
+from .vis_utils import (  # noqa: F401
     model_to_dot,
     plot_function,
     plot_history,

@@ -19,6 +19,8 @@ __all__ = ["DotGraph", "GraphvizNotFoundError", "model_to_dot", "plot_function",
            "plot_model"]
 
 _TEXT_FORMATS = {"dot", "gv"}
+_NODE_STYLE = {"shape": "box", "style": "rounded,filled", "fillcolor": "#eef3fb",
+               "fontname": "Helvetica"}
 
 
 class GraphvizNotFoundError(ImportError, RuntimeError):
@@ -50,7 +52,7 @@ class DotGraph(str):
     def to_string(self):
         return str(self)
 
-    def create(self, prog="dot", format="png"):  # noqa: A002 - pydot's argument name
+    def create(self, prog="dot", format="png"):
         """Renders with Graphviz (`prog`: dot, neato, ...); returns the bytes of `format`."""
         if format in _TEXT_FORMATS:
             return str(self).encode("utf-8")
@@ -65,7 +67,7 @@ class DotGraph(str):
                                f"{proc.stderr.decode('utf-8', 'replace').strip()}")
         return proc.stdout
 
-    def write(self, path, format=None, prog="dot"):  # noqa: A002 - pydot's argument name
+    def write(self, path, format=None, prog="dot"):
         """Writes DOT text (`.dot` / `.gv`) or a rendered image (format from the extension)."""
         path = os.fspath(path)
         fmt = format or (os.path.splitext(path)[1][1:].lower() or "png")
@@ -255,7 +257,7 @@ def model_to_dot(model, show_shapes=False, show_dtype=False, show_layer_names=Tr
                  show_trainable, expand_nested)
     header = [f"digraph {_quote(model.name)} {{",
               f"  graph [{_attrs({'rankdir': rankdir, 'dpi': dpi, 'fontname': 'Helvetica'})}];",
-              f"  node [{_attrs({'shape': 'box', 'style': 'rounded,filled', 'fillcolor': '#eef3fb', 'fontname': 'Helvetica'})}];"]  # noqa: E501
+              f"  node [{_attrs(_NODE_STYLE)}];"]
     if _is_graph_model(model):
         b.add_model(model, "", 1)
     else:

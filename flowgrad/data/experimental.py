@@ -55,10 +55,6 @@ def dense_to_ragged_batch(batch_size, drop_remainder=False, row_splits_dtype=Non
     return lambda ds: ds.padded_batch(batch_size, drop_remainder=drop_remainder)
 
 
-def rejection_resample(*args, **kwargs):
-    raise NotImplementedError("tf.data.experimental.rejection_resample is not implemented.")
-
-
 def sample_from_datasets(datasets, weights=None, seed=None, stop_on_empty_dataset=False):
     return DatasetV2.sample_from_datasets(datasets, weights, seed, stop_on_empty_dataset)
 

@@ -13,13 +13,12 @@ Example:
     True
 """
 
-import difflib
-import re as _re
-
 from .. import dtypes as _dtypes
 from ..core.tensor import Tensor
 from ..ops import math_ops, nn_ops
 from ..ops._common import to_tensor
+from . import _serialization as _ser
+from ._serialization import _global_custom_objects  # noqa: F401  (layers import it from here)
 
 __all__ = [
     "deserialize",
@@ -47,57 +46,6 @@ __all__ = [
     "swish",
     "tanh",
 ]
-
-
-# -- helpers shared by the keras modules (losses, metrics, initializers, ... import them) ----------
-def _to_snake(name):
-    """'MeanSquaredError' -> 'mean_squared_error', 'AUC' -> 'auc'."""
-    s = _re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return _re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s).lower()
-
-
-def _unknown(kind, identifier, valid):
-    """The ValueError for an unknown identifier: lists the valid names and the closest ones."""
-    valid = sorted(set(valid))
-    close = difflib.get_close_matches(str(identifier), valid, n=3, cutoff=0.5)
-    if not close:
-        close = difflib.get_close_matches(str(identifier).lower(), [v.lower() for v in valid],
-                                          n=3, cutoff=0.5)
-    hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-    return ValueError(f"Unknown {kind}: {identifier!r}.{hint} Valid names are: "
-                      f"{', '.join(valid)}. A custom {kind} must be passed as an object or in "
-                      f"custom_objects.")
-
-
-def _global_custom_objects():
-    """Objects registered with keras.utils.register_keras_serializable / custom_object_scope,
-    when the utils module provides them (it is written separately)."""
-    try:
-        from . import utils
-        fn = getattr(utils, "get_custom_objects", None)
-        return dict(fn()) if callable(fn) else {}
-    except Exception:  # noqa: BLE001 - the utils module may not exist yet
-        return {}
-
-
-def _find_custom(name, custom_objects):
-    for table in (custom_objects or {}, _global_custom_objects()):
-        if name in table:
-            return table[name]
-        for key, obj in table.items():  # registered names are "package>Name"
-            if isinstance(key, str) and key.split(">")[-1] == name:
-                return obj
-    return None
-
-
-def _config_parts(config, kind):
-    """Splits a serialized dict into (class_name, config); accepts Keras 2 and Keras 3 forms."""
-    if "class_name" not in config:
-        raise ValueError(f"Improper config format for a {kind}: {config!r}. Expected a dict with "
-                         f"'class_name' and 'config' keys.")
-    name = config.get("registered_name") or config["class_name"]
-    inner = config.get("config")
-    return name, config["class_name"], ({} if inner is None else inner)
 
 
 def _floating(x):
@@ -309,15 +257,9 @@ def serialize(activation, use_legacy_format=False):
     """
     if activation is None:
         return "linear"
-    if id(activation) in _NAMES:
-        return _NAMES[id(activation)]
-    if hasattr(activation, "get_config"):
-        return {"class_name": type(activation).__name__, "config": activation.get_config()}
-    name = getattr(activation, "__name__", None)
-    if name:
-        return name
-    raise ValueError(f"Cannot serialize activation {activation!r}: it is neither a built-in "
-                     f"activation, a named function nor an object with get_config().")
+    return _ser.serialize(activation, _NAMES, "Cannot serialize activation {obj!r}: it is "
+                          "neither a built-in activation, a named function nor an object with "
+                          "get_config().")
 
 
 def deserialize(config, custom_objects=None, use_legacy_format=False):
@@ -326,25 +268,9 @@ def deserialize(config, custom_objects=None, use_legacy_format=False):
     Raises:
         ValueError: the name is unknown (the message lists valid names and the closest).
     """
-    if isinstance(config, dict):
-        name, class_name, inner = _config_parts(config, "activation")
-        if class_name == "function" or isinstance(inner, str):
-            return deserialize(inner if isinstance(inner, str) else name, custom_objects)
-        obj = _find_custom(name, custom_objects) or _find_custom(class_name, custom_objects)
-        if obj is None:
-            raise _unknown("activation", class_name, _ACTIVATIONS)
-        return obj.from_config(inner) if hasattr(obj, "from_config") else obj(**inner)
-    if not isinstance(config, str):
-        raise ValueError(f"Could not interpret activation identifier: {config!r}")  # noqa: TRY004
-    custom = _find_custom(config, custom_objects)
-    if custom is not None:
-        return custom
-    if config in _ACTIVATIONS:
-        return _ACTIVATIONS[config]
-    snake = _to_snake(config)
-    if snake in _ACTIVATIONS:
-        return _ACTIVATIONS[snake]
-    raise _unknown("activation function", config, _ACTIVATIONS)
+    return _ser.deserialize_named(config, custom_objects, "activation", _ACTIVATIONS,
+                                  valid=_ACTIVATIONS, dict_valid=_ACTIVATIONS,
+                                  name_kind="activation function", make_custom=False)
 
 
 def get(identifier):
@@ -358,11 +284,5 @@ def get(identifier):
         >>> tf.keras.activations.get(None) is tf.keras.activations.linear
         True
     """
-    if identifier is None:
-        return linear
-    if isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret activation function identifier: {identifier!r}. "
-                     f"Pass a name such as 'relu', a callable or None.")
+    return _ser.get(identifier, deserialize, "activation function", none=linear,
+                    hint=". Pass a name such as 'relu', a callable or None.")

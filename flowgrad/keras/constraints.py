@@ -12,7 +12,7 @@ Example:
 from ..core.tensor import Tensor
 from ..ops import array_ops, math_ops
 from ..ops._common import to_tensor
-from .activations import _config_parts, _find_custom, _to_snake, _unknown
+from . import _serialization as _ser
 
 __all__ = [
     "Constraint",
@@ -160,24 +160,7 @@ _ALIASES = {"max_norm": MaxNorm, "non_neg": NonNeg, "unit_norm": UnitNorm,
 
 def serialize(constraint, use_legacy_format=False):
     """Returns `{"class_name": ..., "config": ...}` for a constraint."""
-    if constraint is None:
-        return None
-    if not hasattr(constraint, "get_config"):
-        name = getattr(constraint, "__name__", None)
-        if name:
-            return name
-        raise ValueError(f"Cannot serialize {constraint!r}: it has no get_config().")
-    return {"class_name": type(constraint).__name__, "config": constraint.get_config()}
-
-
-def _lookup(name, custom_objects):
-    custom = _find_custom(name, custom_objects)
-    if custom is not None:
-        return custom
-    found = _CLASSES.get(name) or _ALIASES.get(name) or _ALIASES.get(_to_snake(name))
-    if found is None:
-        raise _unknown("constraint", name, list(_CLASSES) + list(_ALIASES))
-    return found
+    return None if constraint is None else _ser.serialize(constraint)
 
 
 def deserialize(config, custom_objects=None, use_legacy_format=False):
@@ -186,14 +169,7 @@ def deserialize(config, custom_objects=None, use_legacy_format=False):
     Raises:
         ValueError: an unknown name.
     """
-    if isinstance(config, str):
-        found = _lookup(config, custom_objects)
-        return found() if isinstance(found, type) else found
-    if isinstance(config, dict):
-        name, class_name, inner = _config_parts(config, "constraint")
-        cls = _lookup(name if _find_custom(name, custom_objects) else class_name, custom_objects)
-        return cls.from_config(inner) if hasattr(cls, "from_config") else cls(**inner)
-    raise ValueError(f"Could not interpret constraint identifier: {config!r}")
+    return _ser.deserialize_class(config, custom_objects, "constraint", _CLASSES, _ALIASES)
 
 
 def get(identifier):
@@ -202,10 +178,4 @@ def get(identifier):
     Raises:
         ValueError: an unknown name or an uninterpretable identifier.
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret constraint identifier: {identifier!r}")
+    return _ser.get(identifier, deserialize, "constraint")

@@ -24,7 +24,8 @@ import math as _pymath
 
 from .. import dtypes as _dtypes
 from ..ops import array_ops, linalg_ops, math_ops, random_ops
-from .activations import _config_parts, _find_custom, _to_snake, _unknown
+from . import _serialization as _ser
+from ._serialization import _to_snake
 
 __all__ = [
     "Constant",
@@ -478,24 +479,7 @@ def serialize(initializer, use_legacy_format=False):
         >>> tf.keras.initializers.serialize(tf.keras.initializers.Constant(2.0))
         {'class_name': 'Constant', 'config': {'value': 2.0}}
     """
-    if initializer is None:
-        return None
-    if not hasattr(initializer, "get_config"):
-        name = getattr(initializer, "__name__", None)
-        if name:
-            return name
-        raise ValueError(f"Cannot serialize {initializer!r}: it has no get_config().")
-    return {"class_name": type(initializer).__name__, "config": initializer.get_config()}
-
-
-def _lookup(name, custom_objects):
-    custom = _find_custom(name, custom_objects)
-    if custom is not None:
-        return custom
-    cls = _CLASSES.get(name) or _ALIASES.get(name) or _ALIASES.get(_to_snake(name))
-    if cls is None:
-        raise _unknown("initializer", name, list(_CLASSES) + list(_ALIASES))
-    return cls
+    return None if initializer is None else _ser.serialize(initializer)
 
 
 def deserialize(config, custom_objects=None, use_legacy_format=False):
@@ -504,14 +488,7 @@ def deserialize(config, custom_objects=None, use_legacy_format=False):
     Raises:
         ValueError: an unknown name (the message lists valid names and the closest).
     """
-    if isinstance(config, str):
-        cls = _lookup(config, custom_objects)
-        return cls() if isinstance(cls, type) else cls
-    if isinstance(config, dict):
-        name, class_name, inner = _config_parts(config, "initializer")
-        cls = _lookup(name if _find_custom(name, custom_objects) else class_name, custom_objects)
-        return cls.from_config(inner) if hasattr(cls, "from_config") else cls(**inner)
-    raise ValueError(f"Could not interpret initializer identifier: {config!r}")
+    return _ser.deserialize_class(config, custom_objects, "initializer", _CLASSES, _ALIASES)
 
 
 def get(identifier):
@@ -526,12 +503,4 @@ def get(identifier):
         >>> type(tf.keras.initializers.get("he_normal")).__name__
         'HeNormal'
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
-    if isinstance(identifier, type) and issubclass(identifier, Initializer):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret initializer identifier: {identifier!r}")
+    return _ser.get(identifier, deserialize, "initializer", base=Initializer)

@@ -29,7 +29,8 @@ from ..core.tensor import Tensor
 from ..errors import InvalidArgumentError
 from ..ops import array_ops, math_ops, nn_ops
 from ..ops._common import to_tensor
-from .activations import _config_parts, _find_custom, _to_snake, _unknown
+from . import _serialization as _ser
+from ._serialization import _to_snake
 
 __all__ = [
     "BinaryCrossentropy",
@@ -552,7 +553,7 @@ huber_loss = huber
 
 
 # -- Loss classes ----------------------------------------------------------------------------------
-class Loss:
+class Loss(_ser.ConfigMixin):
     """Base class of losses: subclasses implement `call(y_true, y_pred)` returning unreduced
     (e.g. per-sample) losses; `__call__` weights and reduces them.
 
@@ -604,16 +605,9 @@ class Loss:
         return compute_weighted_loss(losses, sample_weight, self.reduction, mask=mask,
                                      name=self.name)
 
-    def get_config(self):
-        """`{"reduction": ..., "name": ...}` plus the subclass's arguments."""
-        return {"reduction": self.reduction, "name": self.name}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-    def __repr__(self):
-        return f"<{type(self).__name__} name={self.name!r} reduction={self.reduction!r}>"
+    # get_config() gives `{"reduction": ..., "name": ...}` plus the subclass's arguments.
+    _config_keys = ("reduction", "name")
+    _repr_keys = ("name", "reduction")
 
 
 class LossFunctionWrapper(Loss):
@@ -872,6 +866,7 @@ _FUNCTIONS = {
     "cosine_similarity": cosine_similarity,
 }
 _FUNCTION_NAMES = {id(f): n for n, f in reversed(list(_FUNCTIONS.items()))}
+_CONCRETE = {n: c for n, c in _CLASSES.items() if n not in ("Loss", "LossFunctionWrapper")}
 
 
 def serialize(loss, use_legacy_format=False):
@@ -884,15 +879,8 @@ def serialize(loss, use_legacy_format=False):
     """
     if loss is None:
         return None
-    if id(loss) in _FUNCTION_NAMES:
-        return _FUNCTION_NAMES[id(loss)]
-    if hasattr(loss, "get_config"):
-        return {"class_name": type(loss).__name__, "config": loss.get_config()}
-    name = getattr(loss, "__name__", None)
-    if name:
-        return name
-    raise ValueError(f"Cannot serialize loss {loss!r}: it is neither a named function nor an "
-                     f"object with get_config().")
+    return _ser.serialize(loss, _FUNCTION_NAMES, "Cannot serialize loss {obj!r}: it is neither a "
+                          "named function nor an object with get_config().")
 
 
 def deserialize(name, custom_objects=None, use_legacy_format=False):
@@ -902,30 +890,10 @@ def deserialize(name, custom_objects=None, use_legacy_format=False):
     Raises:
         ValueError: an unknown name (the message lists valid names and the closest).
     """
-    if isinstance(name, dict):
-        reg, class_name, inner = _config_parts(name, "loss")
-        if class_name == "function" or isinstance(inner, str):
-            return deserialize(inner if isinstance(inner, str) else reg, custom_objects)
-        cls = _find_custom(reg, custom_objects) or _find_custom(class_name, custom_objects) \
-            or _CLASSES.get(class_name)
-        if cls is None:
-            raise _unknown("loss", class_name, list(_CLASSES) + list(_FUNCTIONS))
-        return cls.from_config(inner) if hasattr(cls, "from_config") else cls(**inner)
-    if not isinstance(name, str):
-        raise ValueError(f"Could not interpret loss identifier: {name!r}")  # noqa: TRY004
-    custom = _find_custom(name, custom_objects)
-    if custom is not None:
-        return custom() if isinstance(custom, type) else custom
-    if name in _FUNCTIONS:
-        return _FUNCTIONS[name]
-    if name in _CLASSES and name not in ("Loss", "LossFunctionWrapper"):
-        return _CLASSES[name]()
-    snake = _to_snake(name)
-    if snake in _FUNCTIONS:
-        return _FUNCTIONS[snake]
-    valid = [n for n in list(_FUNCTIONS) + list(_CLASSES)
-             if n not in ("Loss", "LossFunctionWrapper")]
-    raise _unknown("loss function", name, valid)
+    return _ser.deserialize_named(name, custom_objects, "loss", _FUNCTIONS, (_CONCRETE,), _CLASSES,
+                                  valid=list(_FUNCTIONS) + list(_CONCRETE),
+                                  dict_valid=list(_CLASSES) + list(_FUNCTIONS),
+                                  name_kind="loss function")
 
 
 def get(identifier):
@@ -943,12 +911,4 @@ def get(identifier):
         >>> tf.keras.losses.get("mse") is tf.keras.losses.mean_squared_error
         True
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
-    if isinstance(identifier, type) and issubclass(identifier, Loss):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret loss function identifier: {identifier!r}")
+    return _ser.get(identifier, deserialize, "loss function", base=Loss)

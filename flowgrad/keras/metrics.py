@@ -26,8 +26,9 @@ from ..core.tensor import Tensor
 from ..core.variable import Variable
 from ..ops import array_ops, indexing_ops, linalg_ops, math_ops
 from ..ops._common import to_tensor
+from . import _serialization as _ser
 from . import losses as _losses
-from .activations import _config_parts, _find_custom, _to_snake, _unknown
+from ._serialization import _to_snake
 from .losses import (  # noqa: F401  (Keras exports the loss functions as metrics too)
     KLD,
     MAE,
@@ -273,7 +274,7 @@ bce = BCE = binary_crossentropy
 
 
 # -- base classes ----------------------------------------------------------------------------------
-class Metric:
+class Metric(_ser.ConfigMixin):
     """Base class of stateful metrics.
 
     Subclasses create state with `add_weight` in `__init__` and implement
@@ -409,16 +410,8 @@ class Metric:
         return self.result()
 
     # -- config ---------------------------------------------------------------------------------
-    def get_config(self):
-        """`{"name": ..., "dtype": ...}` plus the subclass's arguments."""
-        return {"name": self.name, "dtype": self.dtype}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-    def __repr__(self):
-        return f"<{type(self).__name__} name={self.name!r}>"
+    # get_config() gives `{"name": ..., "dtype": ...}` plus the subclass's arguments.
+    _config_keys = ("name", "dtype")
 
 
 class Reduce(Metric):
@@ -1316,20 +1309,14 @@ _SNAKE_CLASSES = {_to_snake(n): c for n, c in _CLASSES.items() if n not in _ABST
 _SNAKE_CLASSES.update({"auc": AUC, "mean_iou": MeanIoU, "f1": F1Score,
                        "rmse": RootMeanSquaredError})
 _FUNCTION_NAMES = {id(f): n for n, f in reversed(list(_FUNCTIONS.items()))}
+_CONCRETE = {n: c for n, c in _CLASSES.items() if n not in _ABSTRACT}
 
 
 def serialize(metric, use_legacy_format=False):
     """A metric function's name, or `{"class_name", "config"}` for a Metric object."""
     if metric is None:
         return None
-    if id(metric) in _FUNCTION_NAMES:
-        return _FUNCTION_NAMES[id(metric)]
-    if hasattr(metric, "get_config"):
-        return {"class_name": type(metric).__name__, "config": metric.get_config()}
-    name = getattr(metric, "__name__", None)
-    if name:
-        return name
-    raise ValueError(f"Cannot serialize metric {metric!r}.")
+    return _ser.serialize(metric, _FUNCTION_NAMES, "Cannot serialize metric {obj!r}.")
 
 
 def deserialize(config, custom_objects=None, use_legacy_format=False):
@@ -1339,33 +1326,10 @@ def deserialize(config, custom_objects=None, use_legacy_format=False):
     Raises:
         ValueError: an unknown name (the message lists valid names and the closest).
     """
-    if isinstance(config, dict):
-        reg, class_name, inner = _config_parts(config, "metric")
-        if class_name == "function" or isinstance(inner, str):
-            return deserialize(inner if isinstance(inner, str) else reg, custom_objects)
-        cls = _find_custom(reg, custom_objects) or _find_custom(class_name, custom_objects) \
-            or _CLASSES.get(class_name)
-        if cls is None:
-            raise _unknown("metric", class_name, [n for n in _CLASSES if n not in _ABSTRACT])
-        return cls.from_config(inner) if hasattr(cls, "from_config") else cls(**inner)
-    if not isinstance(config, str):
-        raise ValueError(f"Could not interpret metric identifier: {config!r}")  # noqa: TRY004
-    custom = _find_custom(config, custom_objects)
-    if custom is not None:
-        return custom() if isinstance(custom, type) else custom
-    if config in _FUNCTIONS:
-        return _FUNCTIONS[config]
-    if config in _CLASSES and config not in _ABSTRACT:
-        return _CLASSES[config]()
-    if config in _SNAKE_CLASSES:
-        return _SNAKE_CLASSES[config]()
-    snake = _to_snake(config)
-    if snake in _FUNCTIONS:
-        return _FUNCTIONS[snake]
-    if snake in _SNAKE_CLASSES:
-        return _SNAKE_CLASSES[snake]()
-    valid = list(_FUNCTIONS) + [n for n in _CLASSES if n not in _ABSTRACT] + list(_SNAKE_CLASSES)
-    raise _unknown("metric function", config, valid)
+    return _ser.deserialize_named(
+        config, custom_objects, "metric", _FUNCTIONS, (_CONCRETE, _SNAKE_CLASSES), _CLASSES,
+        valid=list(_FUNCTIONS) + list(_CONCRETE) + list(_SNAKE_CLASSES), dict_valid=_CONCRETE,
+        name_kind="metric function")
 
 
 def get(identifier):
@@ -1384,13 +1348,7 @@ def get(identifier):
         >>> type(tf.keras.metrics.get("precision")).__name__
         'Precision'
     """
-    if isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
-    if isinstance(identifier, type) and issubclass(identifier, Metric):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret metric identifier: {identifier!r}")
+    return _ser.get(identifier, deserialize, "metric", none=_ser._RAISE, base=Metric)
 
 
 def _loss_kind(loss):

@@ -15,7 +15,7 @@ import math as _pymath
 from ..core.tensor import Tensor
 from ..ops import array_ops, linalg_ops, math_ops, nn_ops
 from ..ops._common import to_tensor
-from .activations import _config_parts, _find_custom, _to_snake, _unknown
+from . import _serialization as _ser
 
 __all__ = [
     "L1",
@@ -209,24 +209,7 @@ _ALIASES = {"l1": L1, "l2": L2, "l1_l2": l1_l2, "l1l2": L1L2,
 
 def serialize(regularizer, use_legacy_format=False):
     """Returns `{"class_name": ..., "config": ...}` for a regularizer."""
-    if regularizer is None:
-        return None
-    if not hasattr(regularizer, "get_config"):
-        name = getattr(regularizer, "__name__", None)
-        if name:
-            return name
-        raise ValueError(f"Cannot serialize {regularizer!r}: it has no get_config().")
-    return {"class_name": type(regularizer).__name__, "config": regularizer.get_config()}
-
-
-def _lookup(name, custom_objects):
-    custom = _find_custom(name, custom_objects)
-    if custom is not None:
-        return custom
-    found = _CLASSES.get(name) or _ALIASES.get(name) or _ALIASES.get(_to_snake(name))
-    if found is None:
-        raise _unknown("regularizer", name, list(_CLASSES) + list(_ALIASES))
-    return found
+    return None if regularizer is None else _ser.serialize(regularizer)
 
 
 def deserialize(config, custom_objects=None, use_legacy_format=False):
@@ -235,15 +218,8 @@ def deserialize(config, custom_objects=None, use_legacy_format=False):
     Raises:
         ValueError: an unknown name.
     """
-    if isinstance(config, str):
-        found = _lookup(config, custom_objects)
-        return found() if callable(found) and (isinstance(found, type) or found is l1_l2) \
-            else found
-    if isinstance(config, dict):
-        name, class_name, inner = _config_parts(config, "regularizer")
-        cls = _lookup(name if _find_custom(name, custom_objects) else class_name, custom_objects)
-        return cls.from_config(inner) if hasattr(cls, "from_config") else cls(**inner)
-    raise ValueError(f"Could not interpret regularizer identifier: {config!r}")
+    return _ser.deserialize_class(config, custom_objects, "regularizer", _CLASSES, _ALIASES,
+                                  factories=(l1_l2,))
 
 
 def get(identifier):
@@ -257,10 +233,4 @@ def get(identifier):
         >>> tf.keras.regularizers.get("l2").get_config()
         {'l2': 0.01}
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret regularizer identifier: {identifier!r}")
+    return _ser.get(identifier, deserialize, "regularizer")

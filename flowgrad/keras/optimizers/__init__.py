@@ -8,6 +8,7 @@ Example:
     ('Adam', 0.001)
 """
 
+from .. import _serialization as _ser
 from . import experimental, legacy, schedules
 from .adam import Adam, Adamax, AdamW, Nadam
 from .adaptive import Adadelta, Adagrad, RMSprop
@@ -34,10 +35,7 @@ def serialize(optimizer):
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"serialize() expects a keras Optimizer; received {optimizer!r}.")
     cls = type(optimizer)
-    builtin = _BUILTIN.get(cls.__name__.lower()) is cls
-    return {"module": _MODULE if builtin else cls.__module__, "class_name": cls.__name__,
-            "config": optimizer.get_config(),
-            "registered_name": None if builtin else cls.__name__}
+    return _ser.serialize_keras3(optimizer, _MODULE, _BUILTIN.get(cls.__name__.lower()) is cls)
 
 
 def deserialize(config, custom_objects=None, **kwargs):
@@ -51,17 +49,9 @@ def deserialize(config, custom_objects=None, **kwargs):
     Raises:
         ValueError: an unknown class name.
     """
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError("deserialize() expects a dict with 'class_name' and 'config'; received "
-                         f"{config!r}.")
-    name = str(config["class_name"])
-    custom_objects = custom_objects or {}
-    cls = custom_objects.get(name) or custom_objects.get(config.get("registered_name"))
+    name, cls, custom_objects = _ser.resolve_keras3(config, custom_objects, _BUILTIN, str.lower)
     if cls is None:
-        short = name.split(">")[-1]   # "Custom>Adam" (tf.keras 2.x registered names)
-        cls = _BUILTIN.get(short.lower())
-    if cls is None:
-        raise ValueError(f"Could not interpret optimizer identifier: {name!r}. Valid names: "
+        raise ValueError(f"Could not interpret optimizer identifier: {str(name)!r}. Valid names: "
                          f"{', '.join(sorted(_BUILTIN))} (any case); pass custom optimizers in "
                          "custom_objects.")
     return cls.from_config(dict(config.get("config") or {}), custom_objects=custom_objects)

@@ -16,6 +16,7 @@ import math
 
 from ...core.convert import convert_to_tensor
 from ...ops import math_ops as _m
+from .. import _serialization as _ser
 
 _MODULE = "keras.optimizers.schedules"
 
@@ -68,7 +69,34 @@ class LearningRateSchedule:
         return cls(**config)
 
 
-class ExponentialDecay(LearningRateSchedule):
+def _check_steps(decay_steps, arg="decay_steps"):
+    if decay_steps <= 0:
+        raise ValueError(f"Argument `{arg}` must be > 0. Received: {arg}={decay_steps}")
+
+
+class _StepDecay(LearningRateSchedule):
+    """The common part of `ExponentialDecay` and `InverseTimeDecay`: their arguments, config
+    and the (optionally floored) progress `step / decay_steps`."""
+
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase, name):
+        _check_steps(decay_steps)
+        self.initial_learning_rate = initial_learning_rate
+        self.decay_steps = decay_steps
+        self.decay_rate = decay_rate
+        self.staircase = staircase
+        self.name = name
+
+    def _progress(self, step, dtype):
+        p = _c(step, dtype) / _c(self.decay_steps, dtype)
+        return _m.floor(p) if self.staircase else p
+
+    def get_config(self):
+        return {"initial_learning_rate": self.initial_learning_rate,
+                "decay_steps": self.decay_steps, "decay_rate": self.decay_rate,
+                "staircase": self.staircase, "name": self.name}
+
+
+class ExponentialDecay(_StepDecay):
     """`initial_learning_rate * decay_rate ** (step / decay_steps)`.
 
     Args:
@@ -87,26 +115,11 @@ class ExponentialDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
                  name="ExponentialDecay"):
-        if decay_steps <= 0:
-            raise ValueError(f"Argument `decay_steps` must be > 0. Received: decay_steps="
-                             f"{decay_steps}")
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step):
         lr0 = _as_tensor(self.initial_learning_rate)
-        p = _c(step, lr0.dtype) / _c(self.decay_steps, lr0.dtype)
-        if self.staircase:
-            p = _m.floor(p)
-        return lr0 * _m.pow(_c(self.decay_rate, lr0.dtype), p)
-
-    def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate,
-                "decay_steps": self.decay_steps, "decay_rate": self.decay_rate,
-                "staircase": self.staircase, "name": self.name}
+        return lr0 * _m.pow(_c(self.decay_rate, lr0.dtype), self._progress(step, lr0.dtype))
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
@@ -179,9 +192,7 @@ class PolynomialDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, end_learning_rate=0.0001, power=1.0,
                  cycle=False, name="PolynomialDecay"):
-        if decay_steps <= 0:
-            raise ValueError(f"Argument `decay_steps` must be > 0. Received: decay_steps="
-                             f"{decay_steps}")
+        _check_steps(decay_steps)
         self.initial_learning_rate = initial_learning_rate
         self.decay_steps = decay_steps
         self.end_learning_rate = end_learning_rate
@@ -209,7 +220,7 @@ class PolynomialDecay(LearningRateSchedule):
                 "power": self.power, "cycle": self.cycle, "name": self.name}
 
 
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_StepDecay):
     """`initial_learning_rate / (1 + decay_rate * step / decay_steps)`.
 
     Args:
@@ -228,27 +239,12 @@ class InverseTimeDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
                  name="InverseTimeDecay"):
-        if decay_steps <= 0:
-            raise ValueError(f"Argument `decay_steps` must be > 0. Received: decay_steps="
-                             f"{decay_steps}")
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step):
         lr0 = _as_tensor(self.initial_learning_rate)
         dtype = lr0.dtype
-        p = _c(step, dtype) / _c(self.decay_steps, dtype)
-        if self.staircase:
-            p = _m.floor(p)
-        return lr0 / (1.0 + _c(self.decay_rate, dtype) * p)
-
-    def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate,
-                "decay_steps": self.decay_steps, "decay_rate": self.decay_rate,
-                "staircase": self.staircase, "name": self.name}
+        return lr0 / (1.0 + _c(self.decay_rate, dtype) * self._progress(step, dtype))
 
 
 class CosineDecay(LearningRateSchedule):
@@ -276,9 +272,7 @@ class CosineDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, alpha=0.0, name="CosineDecay",
                  warmup_target=None, warmup_steps=0):
-        if decay_steps <= 0:
-            raise ValueError(f"Argument `decay_steps` must be > 0. Received: decay_steps="
-                             f"{decay_steps}")
+        _check_steps(decay_steps)
         self.initial_learning_rate = initial_learning_rate
         self.decay_steps = decay_steps
         self.alpha = alpha
@@ -335,9 +329,7 @@ class CosineDecayRestarts(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, first_decay_steps, t_mul=2.0, m_mul=1.0,
                  alpha=0.0, name="SGDRDecay"):
-        if first_decay_steps <= 0:
-            raise ValueError("Argument `first_decay_steps` must be > 0. Received: "
-                             f"first_decay_steps={first_decay_steps}")
+        _check_steps(first_decay_steps, "first_decay_steps")
         self.initial_learning_rate = initial_learning_rate
         self.first_decay_steps = first_decay_steps
         self._t_mul = t_mul
@@ -389,10 +381,7 @@ def serialize(learning_rate_schedule):
         raise TypeError("serialize() expects a LearningRateSchedule; received "
                         f"{learning_rate_schedule!r}.")
     cls = type(learning_rate_schedule)
-    builtin = _BUILTIN.get(cls.__name__) is cls
-    return {"module": _MODULE if builtin else cls.__module__, "class_name": cls.__name__,
-            "config": learning_rate_schedule.get_config(),
-            "registered_name": None if builtin else cls.__name__}
+    return _ser.serialize_keras3(learning_rate_schedule, _MODULE, _BUILTIN.get(cls.__name__) is cls)
 
 
 def deserialize(config, custom_objects=None):
@@ -407,13 +396,7 @@ def deserialize(config, custom_objects=None):
     """
     if isinstance(config, LearningRateSchedule):
         return config
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError("deserialize() expects a dict with 'class_name' and 'config'; received "
-                         f"{config!r}.")
-    name = config["class_name"]
-    custom_objects = custom_objects or {}
-    cls = custom_objects.get(name) or custom_objects.get(config.get("registered_name")) \
-        or _BUILTIN.get(name) or _BUILTIN.get(str(name).split(">")[-1])
+    name, cls, _ = _ser.resolve_keras3(config, custom_objects, _BUILTIN)
     if cls is None:
         raise ValueError(f"Unknown learning rate schedule: {name!r}. Known schedules: "
                          f"{', '.join(sorted(_BUILTIN))}; pass custom ones in custom_objects.")

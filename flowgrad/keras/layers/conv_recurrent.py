@@ -14,12 +14,18 @@ from ...core.tensor_shape import TensorShape
 from ...ops import array_ops, conv_ops
 from ..engine import _lookup
 from ..engine.base_layer import Layer, unique_object_name
+from .convolutional import _named_args
 from .recurrent import (
     RNN,
+    _add_cell_weights,
     _as_list,
+    _cell_config,
     _check_rate,
     _dropout_mask,
+    _flat_rnn_config,
+    _init_kwargs,
     _read,
+    _set_weight_args,
     _training_flag,
     _UnitForgetBias,
 )
@@ -72,16 +78,10 @@ class ConvLSTM2DCell(Layer):
         self.activation = _lookup.get_activation(activation)
         self.recurrent_activation = _lookup.get_activation(recurrent_activation)
         self.use_bias = bool(use_bias)
-        self.kernel_initializer = _lookup.get_initializer(kernel_initializer)
-        self.recurrent_initializer = _lookup.get_initializer(recurrent_initializer)
-        self.bias_initializer = _lookup.get_initializer(bias_initializer)
+        _set_weight_args(self, (kernel_initializer, recurrent_initializer, bias_initializer),
+                         (kernel_regularizer, recurrent_regularizer, bias_regularizer),
+                         (kernel_constraint, recurrent_constraint, bias_constraint))
         self.unit_forget_bias = bool(unit_forget_bias)
-        self.kernel_regularizer = _lookup.get_regularizer(kernel_regularizer)
-        self.recurrent_regularizer = _lookup.get_regularizer(recurrent_regularizer)
-        self.bias_regularizer = _lookup.get_regularizer(bias_regularizer)
-        self.kernel_constraint = _lookup.get_constraint(kernel_constraint)
-        self.recurrent_constraint = _lookup.get_constraint(recurrent_constraint)
-        self.bias_constraint = _lookup.get_constraint(bias_constraint)
         self.dropout = _check_rate("dropout", dropout)
         self.recurrent_dropout = _check_rate("recurrent_dropout", recurrent_dropout)
         self.seed = seed
@@ -102,24 +102,10 @@ class ConvLSTM2DCell(Layer):
                              f"defined. Found None. Full input shape received: {shape}")
         kh, kw = self.kernel_size
         f4 = 4 * self.filters
-        self.kernel = self.add_weight("kernel", shape=(kh, kw, int(channels), f4),
-                                      initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
-        self.recurrent_kernel = self.add_weight("recurrent_kernel",
-                                                shape=(kh, kw, self.filters, f4),
-                                                initializer=self.recurrent_initializer,
-                                                regularizer=self.recurrent_regularizer,
-                                                constraint=self.recurrent_constraint)
-        if self.use_bias:
-            init = _UnitForgetBias(self.bias_initializer) if self.unit_forget_bias \
-                else self.bias_initializer
-            self.bias = self.add_weight("bias", shape=(f4,), initializer=init,
-                                        regularizer=self.bias_regularizer,
-                                        constraint=self.bias_constraint)
-        else:
-            self.bias = None
-        self.built = True
+        init = _UnitForgetBias(self.bias_initializer) if self.unit_forget_bias \
+            else self.bias_initializer
+        _add_cell_weights(self, (kh, kw, int(channels), f4), (kh, kw, self.filters, f4), (f4,),
+                          init)
 
     def output_spatial(self, rows, cols):
         (kh, kw), (sh, sw), (dh, dw) = self.kernel_size, self.strides, self.dilation_rate
@@ -182,26 +168,10 @@ class ConvLSTM2DCell(Layer):
 
 
 def _conv_config(cell):
-    s = _lookup
-    return {
+    return _cell_config(cell, {
         "filters": cell.filters, "kernel_size": cell.kernel_size, "strides": cell.strides,
         "padding": cell.padding, "data_format": cell.data_format,
-        "dilation_rate": cell.dilation_rate,
-        "activation": s.serialize_activation(cell.activation),
-        "recurrent_activation": s.serialize_activation(cell.recurrent_activation),
-        "use_bias": cell.use_bias,
-        "kernel_initializer": s.serialize_initializer(cell.kernel_initializer),
-        "recurrent_initializer": s.serialize_initializer(cell.recurrent_initializer),
-        "bias_initializer": s.serialize_initializer(cell.bias_initializer),
-        "unit_forget_bias": cell.unit_forget_bias,
-        "kernel_regularizer": s.serialize_regularizer(cell.kernel_regularizer),
-        "recurrent_regularizer": s.serialize_regularizer(cell.recurrent_regularizer),
-        "bias_regularizer": s.serialize_regularizer(cell.bias_regularizer),
-        "kernel_constraint": s.serialize_constraint(cell.kernel_constraint),
-        "recurrent_constraint": s.serialize_constraint(cell.recurrent_constraint),
-        "bias_constraint": s.serialize_constraint(cell.bias_constraint),
-        "dropout": cell.dropout, "recurrent_dropout": cell.recurrent_dropout, "seed": cell.seed,
-    }
+        "dilation_rate": cell.dilation_rate})
 
 
 ConvLSTM2DCell._protocol_base = ConvLSTM2DCell
@@ -238,17 +208,8 @@ class ConvLSTM2D(RNN):
                  recurrent_constraint=None, bias_constraint=None, return_sequences=False,
                  return_state=False, go_backwards=False, stateful=False, dropout=0.0,
                  recurrent_dropout=0.0, seed=None, **kwargs):
-        cell = ConvLSTM2DCell(
-            filters, kernel_size, strides=strides, padding=padding, data_format=data_format,
-            dilation_rate=dilation_rate, activation=activation,
-            recurrent_activation=recurrent_activation, use_bias=use_bias,
-            kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
-            bias_initializer=bias_initializer, unit_forget_bias=unit_forget_bias,
-            kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
-            bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
-            recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint,
-            dropout=dropout, recurrent_dropout=recurrent_dropout, seed=seed,
-            dtype=kwargs.get("dtype"), name="conv_lstm_cell")
+        cell = ConvLSTM2DCell(**_named_args(ConvLSTM2DCell.__init__, locals()),
+                              dtype=kwargs.get("dtype"), name="conv_lstm_cell")
         for k in ("implementation", "cell", "unroll", "time_major"):
             kwargs.pop(k, None)
         super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
@@ -323,21 +284,11 @@ class ConvLSTM2D(RNN):
         return out
 
     def get_config(self):
-        config = RNN.get_config(self)
-        for k in ("unroll", "time_major"):
-            config.pop(k, None)
-        config.update(_conv_config(self.cell))
-        config["activity_regularizer"] = _lookup.serialize_regularizer(
-            self.activity_regularizer)
-        return config
+        return _flat_rnn_config(self, _conv_config(self.cell), drop=("unroll", "time_major"))
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        if isinstance(config.get("dtype"), dict):
-            config["dtype"] = config["dtype"].get("config", {}).get("name", "float32")
-        config.pop("cell", None)
-        return cls(**config)
+        return cls(**_init_kwargs(config, ("cell",)))
 
     filters = property(lambda self: self.cell.filters)
     kernel_size = property(lambda self: self.cell.kernel_size)

@@ -16,6 +16,8 @@ Weights use the Keras names, shapes and order:
   depth_multiplier, filters)`, `bias` `(filters,)`.
 """
 
+import inspect
+
 import numpy as np
 
 from ...core.tensor_shape import TensorShape
@@ -143,6 +145,43 @@ def _shape_list(input_shape):
     return s.as_list()
 
 
+def _named_args(fn, local_vars):
+    """The named parameters of `fn` (not self, *args or **kwargs) that a caller's `locals()`
+    holds, as keyword arguments: how a layer forwards its arguments to a base or a cell."""
+    params = inspect.signature(fn).parameters
+    return {k: local_vars[k] for k, p in params.items()
+            if k != "self" and k in local_vars and p.kind in (p.POSITIONAL_OR_KEYWORD,
+                                                              p.KEYWORD_ONLY)}
+
+
+def _rank_checked_dims(layer, input_shape):
+    """`input_shape` as a list, which must have the layer's `_rank` + 2 dimensions."""
+    dims = _shape_list(input_shape)
+    if len(dims) != layer._rank + 2:
+        raise ValueError(f"{type(layer).__name__} expects inputs of rank {layer._rank + 2}, "
+                         f"received input_shape={tuple(dims)}")
+    return dims
+
+
+def _init_with_defaults(base, **defaults):
+    """An `__init__` taking `base.__init__`'s arguments, in the same order, with some defaults
+    changed (e.g. `strides=(1, 1)`, or `data_format="channels_last"` for the 1-D layers); it
+    forwards to `base.__init__`. Its signature (what `inspect`, `get_config` and deserializing
+    see) is the public class's own."""
+    sig = inspect.signature(base.__init__)
+    names = list(sig.parameters)[1:]  # without self
+    sig = sig.replace(parameters=[p.replace(default=defaults[n]) if n in defaults else p
+                                  for n, p in sig.parameters.items()])
+
+    def __init__(self, *args, **kwargs):
+        given = set(names[:len(args)]) | set(kwargs)
+        kwargs.update({k: v for k, v in defaults.items() if k not in given})
+        base.__init__(self, *args, **kwargs)
+
+    __init__.__signature__ = sig
+    return __init__
+
+
 # ---------------------------------------------------------------------------------------------
 class _Conv(Layer):
     """The N-D convolution base (`Conv1D`, `Conv2D`, `Conv3D` set the rank)."""
@@ -189,12 +228,8 @@ class _Conv(Layer):
                              f"dilation_rate={self.dilation_rate}")
         self.activation = _lookup.get_activation(activation)
         self.use_bias = bool(use_bias)
-        self.kernel_initializer = _lookup.get_initializer(kernel_initializer)
-        self.bias_initializer = _lookup.get_initializer(bias_initializer)
-        self.kernel_regularizer = _lookup.get_regularizer(kernel_regularizer)
-        self.bias_regularizer = _lookup.get_regularizer(bias_regularizer)
-        self.kernel_constraint = _lookup.get_constraint(kernel_constraint)
-        self.bias_constraint = _lookup.get_constraint(bias_constraint)
+        self._set_weight_args("kernel", kernel_initializer, kernel_regularizer, kernel_constraint)
+        self._set_weight_args("bias", bias_initializer, bias_regularizer, bias_constraint)
         self.input_spec = InputSpec(min_ndim=rank + 2)
 
     # -- shapes ---------------------------------------------------------------------------
@@ -237,11 +272,7 @@ class _Conv(Layer):
         return self.filters
 
     def compute_output_shape(self, input_shape):
-        dims = _shape_list(input_shape)
-        nd = self._rank
-        if len(dims) != nd + 2:
-            raise ValueError(f"{type(self).__name__} expects inputs of rank {nd + 2}, "
-                             f"received input_shape={tuple(dims)}")
+        dims = _rank_checked_dims(self, input_shape)
         out = self._out_spatial(self._spatial(dims))
         if any(o is not None and o <= 0 for o in out):
             raise ValueError(
@@ -260,22 +291,39 @@ class _Conv(Layer):
                              f"number of groups. Received groups={self.groups}, but the input "
                              f"has {c} channels (full input shape is {tuple(dims)}).")
         self.compute_output_shape(dims)  # negative output sizes fail early, naming the layer
-        self.kernel = self.add_weight(
-            "kernel", shape=self.kernel_size + (c // self.groups, self.filters),
-            initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint, dtype=self.dtype, trainable=True)
-        self._build_bias(self.filters)
-        self.input_spec = InputSpec(min_ndim=self._rank + 2, axes={self._channel_axis: c})
-        self.built = True
+        self.kernel = self._add_kernel("kernel", c // self.groups, self.filters)
+        self._finish_build(c, self.filters)
 
-    def _build_bias(self, n):
-        if self.use_bias:
-            self.bias = self.add_weight("bias", shape=(n,), initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer,
-                                        constraint=self.bias_constraint, dtype=self.dtype,
-                                        trainable=True)
-        else:
-            self.bias = None
+    def _set_weight_args(self, part, initializer, regularizer, constraint):
+        """`<part>_initializer`, `<part>_regularizer` and `<part>_constraint`, looked up."""
+        setattr(self, f"{part}_initializer", _lookup.get_initializer(initializer))
+        setattr(self, f"{part}_regularizer", _lookup.get_regularizer(regularizer))
+        setattr(self, f"{part}_constraint", _lookup.get_constraint(constraint))
+
+    def _weight_config(self, part):
+        return {f"{part}_initializer": _lookup.serialize_initializer(
+                    getattr(self, f"{part}_initializer")),
+                f"{part}_regularizer": _lookup.serialize_regularizer(
+                    getattr(self, f"{part}_regularizer")),
+                f"{part}_constraint": _lookup.serialize_constraint(
+                    getattr(self, f"{part}_constraint"))}
+
+    def _add_kernel(self, name, *last_dims, part=None, spatial=None):
+        """The weight `name` of shape `(*spatial, *last_dims)` (spatial: the kernel size), with
+        the `<part>_initializer` / `_regularizer` / `_constraint` (part: the name)."""
+        part = part or name
+        return self.add_weight(
+            name, shape=tuple(spatial or self.kernel_size) + last_dims,
+            initializer=getattr(self, f"{part}_initializer"),
+            regularizer=getattr(self, f"{part}_regularizer"),
+            constraint=getattr(self, f"{part}_constraint"), dtype=self.dtype, trainable=True)
+
+    def _finish_build(self, c, bias_units, exact_rank=False):
+        """The bias (`use_bias`), the input spec pinning the `c` channels, `built`."""
+        self.bias = self._add_kernel("bias", spatial=(bias_units,)) if self.use_bias else None
+        rank = {"ndim" if exact_rank else "min_ndim": self._rank + 2}
+        self.input_spec = InputSpec(**rank, axes={self._channel_axis: c})
+        self.built = True
 
     # -- call ------------------------------------------------------------------------------
     def _causal_pad(self, x):
@@ -333,17 +381,17 @@ class _Conv(Layer):
             "bias_constraint": _lookup.serialize_constraint(self.bias_constraint),
         }
 
-    def get_config(self):
+    def _filters_config(self):
+        """`_base_config` with `filters` after the Layer entries, as Keras orders it."""
         config = self._base_config()
-        config = {**{k: config[k] for k in ("name", "trainable", "dtype") if k in config},
-                  "filters": self.filters, **config}
+        return {**{k: config[k] for k in ("name", "trainable", "dtype") if k in config},
+                "filters": self.filters, **config}
+
+    def get_config(self):
+        config = self._filters_config()
         config["groups"] = self.groups
         config.update(self._tail_config())
-        config.update({
-            "kernel_initializer": _lookup.serialize_initializer(self.kernel_initializer),
-            "kernel_regularizer": _lookup.serialize_regularizer(self.kernel_regularizer),
-            "kernel_constraint": _lookup.serialize_constraint(self.kernel_constraint),
-        })
+        config.update(self._weight_config("kernel"))
         return config
 
 
@@ -371,21 +419,7 @@ class Conv1D(_Conv):
     _rank = 1
     _causal_ok = True
 
-    def __init__(self, filters, kernel_size, strides=1, padding="valid",
-                 data_format="channels_last", dilation_rate=1, groups=1, activation=None,
-                 use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
-                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(filters, kernel_size, strides=strides, padding=padding,
-                         data_format=data_format, dilation_rate=dilation_rate, groups=groups,
-                         activation=activation, use_bias=use_bias,
-                         kernel_initializer=kernel_initializer,
-                         bias_initializer=bias_initializer,
-                         kernel_regularizer=kernel_regularizer,
-                         bias_regularizer=bias_regularizer,
-                         activity_regularizer=activity_regularizer,
-                         kernel_constraint=kernel_constraint, bias_constraint=bias_constraint,
-                         **kwargs)
+    __init__ = _init_with_defaults(_Conv, data_format="channels_last")
 
 
 class Conv2D(_Conv):
@@ -417,21 +451,7 @@ class Conv2D(_Conv):
 
     _rank = 2
 
-    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
-                 dilation_rate=(1, 1), groups=1, activation=None, use_bias=True,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
-                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(filters, kernel_size, strides=strides, padding=padding,
-                         data_format=data_format, dilation_rate=dilation_rate, groups=groups,
-                         activation=activation, use_bias=use_bias,
-                         kernel_initializer=kernel_initializer,
-                         bias_initializer=bias_initializer,
-                         kernel_regularizer=kernel_regularizer,
-                         bias_regularizer=bias_regularizer,
-                         activity_regularizer=activity_regularizer,
-                         kernel_constraint=kernel_constraint, bias_constraint=bias_constraint,
-                         **kwargs)
+    __init__ = _init_with_defaults(_Conv, strides=(1, 1), dilation_rate=(1, 1))
 
 
 class Conv3D(_Conv):
@@ -443,21 +463,7 @@ class Conv3D(_Conv):
 
     _rank = 3
 
-    def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid",
-                 data_format=None, dilation_rate=(1, 1, 1), groups=1, activation=None,
-                 use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
-                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(filters, kernel_size, strides=strides, padding=padding,
-                         data_format=data_format, dilation_rate=dilation_rate, groups=groups,
-                         activation=activation, use_bias=use_bias,
-                         kernel_initializer=kernel_initializer,
-                         bias_initializer=bias_initializer,
-                         kernel_regularizer=kernel_regularizer,
-                         bias_regularizer=bias_regularizer,
-                         activity_regularizer=activity_regularizer,
-                         kernel_constraint=kernel_constraint, bias_constraint=bias_constraint,
-                         **kwargs)
+    __init__ = _init_with_defaults(_Conv, strides=(1, 1, 1), dilation_rate=(1, 1, 1))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -475,16 +481,7 @@ class _ConvTranspose(_Conv):
         if groups not in (1, None):
             raise ValueError(f"{type(self).__name__} does not support grouped convolutions. "
                              f"Received: groups={groups!r}")
-        super().__init__(filters, kernel_size, strides=strides, padding=padding,
-                         data_format=data_format, dilation_rate=dilation_rate, groups=1,
-                         activation=activation, use_bias=use_bias,
-                         kernel_initializer=kernel_initializer,
-                         bias_initializer=bias_initializer,
-                         kernel_regularizer=kernel_regularizer,
-                         bias_regularizer=bias_regularizer,
-                         activity_regularizer=activity_regularizer,
-                         kernel_constraint=kernel_constraint, bias_constraint=bias_constraint,
-                         **kwargs)
+        super().__init__(**_named_args(_Conv.__init__, locals()), **kwargs)
         if output_padding is not None:
             output_padding = normalize_tuple(output_padding, self._rank, "output_padding",
                                              allow_zero=True)
@@ -506,13 +503,8 @@ class _ConvTranspose(_Conv):
         if len(dims) != self._rank + 2:
             raise ValueError(f"Inputs should have rank {self._rank + 2}. Received input_shape="
                              f"{tuple(dims)}")
-        self.kernel = self.add_weight(
-            "kernel", shape=self.kernel_size + (self.filters, c),
-            initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint, dtype=self.dtype, trainable=True)
-        self._build_bias(self.filters)
-        self.input_spec = InputSpec(ndim=self._rank + 2, axes={self._channel_axis: c})
-        self.built = True
+        self.kernel = self._add_kernel("kernel", self.filters, c)
+        self._finish_build(c, self.filters, exact_rank=True)
 
     def _output_shape_arg(self, x):
         """The op's output_shape in data-format order: ints where known, scalar shape tensors
@@ -561,22 +553,6 @@ class Conv1DTranspose(_ConvTranspose):
 
     _rank = 1
 
-    def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None,
-                 data_format=None, dilation_rate=1, activation=None, use_bias=True,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
-                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(filters, kernel_size, strides=strides, padding=padding,
-                         output_padding=output_padding, data_format=data_format,
-                         dilation_rate=dilation_rate, activation=activation, use_bias=use_bias,
-                         kernel_initializer=kernel_initializer,
-                         bias_initializer=bias_initializer,
-                         kernel_regularizer=kernel_regularizer,
-                         bias_regularizer=bias_regularizer,
-                         activity_regularizer=activity_regularizer,
-                         kernel_constraint=kernel_constraint, bias_constraint=bias_constraint,
-                         **kwargs)
-
 
 class Conv2DTranspose(_ConvTranspose):
     """Transposed 2-D convolution ("deconvolution"), the usual learned upsampling of decoders
@@ -600,21 +576,7 @@ class Conv2DTranspose(_ConvTranspose):
 
     _rank = 2
 
-    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid",
-                 output_padding=None, data_format=None, dilation_rate=(1, 1), activation=None,
-                 use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
-                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(filters, kernel_size, strides=strides, padding=padding,
-                         output_padding=output_padding, data_format=data_format,
-                         dilation_rate=dilation_rate, activation=activation, use_bias=use_bias,
-                         kernel_initializer=kernel_initializer,
-                         bias_initializer=bias_initializer,
-                         kernel_regularizer=kernel_regularizer,
-                         bias_regularizer=bias_regularizer,
-                         activity_regularizer=activity_regularizer,
-                         kernel_constraint=kernel_constraint, bias_constraint=bias_constraint,
-                         **kwargs)
+    __init__ = _init_with_defaults(_ConvTranspose, strides=(1, 1), dilation_rate=(1, 1))
 
 
 class Conv3DTranspose(_ConvTranspose):
@@ -625,22 +587,8 @@ class Conv3DTranspose(_ConvTranspose):
 
     _rank = 3
 
-    def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid",
-                 output_padding=None, data_format=None, dilation_rate=(1, 1, 1),
-                 activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
-                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
-                 **kwargs):
-        super().__init__(filters, kernel_size, strides=strides, padding=padding,
-                         output_padding=output_padding, data_format=data_format,
-                         dilation_rate=dilation_rate, activation=activation, use_bias=use_bias,
-                         kernel_initializer=kernel_initializer,
-                         bias_initializer=bias_initializer,
-                         kernel_regularizer=kernel_regularizer,
-                         bias_regularizer=bias_regularizer,
-                         activity_regularizer=activity_regularizer,
-                         kernel_constraint=kernel_constraint, bias_constraint=bias_constraint,
-                         **kwargs)
+    __init__ = _init_with_defaults(_ConvTranspose, strides=(1, 1, 1),
+                                   dilation_rate=(1, 1, 1))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -651,6 +599,26 @@ def _lift(x, cf):
 
 def _unlift(y, cf):
     return array_ops.squeeze(y, axis=[2 if cf else 1])
+
+
+def _as_2d_op(layer, op, x, kernels):
+    """`op` (a 2-D depthwise / separable op) on `x` with the layer's strides, padding and
+    dilation; a 1-D layer runs it on a unit-height image, its kernels lifted likewise."""
+    if layer._rank != 1:
+        return op(x, *kernels, layer.strides, layer._op_padding(),
+                  data_format=layer._op_format, dilations=layer.dilation_rate)
+    cf = layer.data_format == "channels_first"
+    y = op(_lift(x, cf), *[array_ops.expand_dims(k, 0) for k in kernels],
+           (1,) + layer.strides, layer._op_padding(), data_format=_FORMATS[(2, cf)],
+           dilations=(1,) + layer.dilation_rate)
+    return _unlift(y, cf)
+
+
+def _depth_multiplier(value):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ValueError(f"Invalid value for argument `depth_multiplier`. Expected a "
+                         f"strictly positive integer. Received depth_multiplier={value!r}")
+    return int(value)
 
 
 class _DepthwiseConv(_Conv):
@@ -665,21 +633,10 @@ class _DepthwiseConv(_Conv):
         if kwargs.pop("groups", 1) not in (1, None):
             raise ValueError(f"{type(self).__name__} does not take `groups` (each input "
                              "channel is its own group already).")
-        super().__init__(None, kernel_size, strides=strides, padding=padding,
-                         data_format=data_format, dilation_rate=dilation_rate,
-                         activation=activation, use_bias=use_bias,
-                         bias_initializer=bias_initializer, bias_regularizer=bias_regularizer,
-                         activity_regularizer=activity_regularizer,
-                         bias_constraint=bias_constraint, **kwargs)
-        if isinstance(depth_multiplier, bool) or not isinstance(
-                depth_multiplier, (int, np.integer)) or depth_multiplier <= 0:
-            raise ValueError(f"Invalid value for argument `depth_multiplier`. Expected a "
-                             f"strictly positive integer. Received depth_multiplier="
-                             f"{depth_multiplier!r}")
-        self.depth_multiplier = int(depth_multiplier)
-        self.depthwise_initializer = _lookup.get_initializer(depthwise_initializer)
-        self.depthwise_regularizer = _lookup.get_regularizer(depthwise_regularizer)
-        self.depthwise_constraint = _lookup.get_constraint(depthwise_constraint)
+        super().__init__(None, **_named_args(_Conv.__init__, locals()), **kwargs)
+        self.depth_multiplier = _depth_multiplier(depth_multiplier)
+        self._set_weight_args("depthwise", depthwise_initializer, depthwise_regularizer,
+                              depthwise_constraint)
 
     def _out_channels(self, in_channels):
         return None if in_channels is None else in_channels * self.depth_multiplier
@@ -687,37 +644,20 @@ class _DepthwiseConv(_Conv):
     def build(self, input_shape):
         dims, c = self._input_channels(input_shape)
         self.compute_output_shape(dims)
-        self.depthwise_kernel = self.add_weight(
-            "depthwise_kernel", shape=self.kernel_size + (c, self.depth_multiplier),
-            initializer=self.depthwise_initializer, regularizer=self.depthwise_regularizer,
-            constraint=self.depthwise_constraint, dtype=self.dtype, trainable=True)
-        self._build_bias(c * self.depth_multiplier)
-        self.input_spec = InputSpec(min_ndim=self._rank + 2, axes={self._channel_axis: c})
-        self.built = True
+        self.depthwise_kernel = self._add_kernel("depthwise_kernel", c, self.depth_multiplier,
+                                                 part="depthwise")
+        self._finish_build(c, c * self.depth_multiplier)
 
     def _convolve(self, x, dt):
-        k = _cast_var(self.depthwise_kernel, dt)
-        cf = self.data_format == "channels_first"
-        if self._rank == 1:
-            y = conv_ops.depthwise_conv2d(_lift(x, cf), array_ops.expand_dims(k, 0),
-                                          (1,) + self.strides, self._op_padding(),
-                                          data_format=_FORMATS[(2, cf)],
-                                          dilations=(1,) + self.dilation_rate)
-            return _unlift(y, cf)
-        return conv_ops.depthwise_conv2d(x, k, self.strides, self._op_padding(),
-                                         data_format=self._op_format,
-                                         dilations=self.dilation_rate)
+        return _as_2d_op(self, conv_ops.depthwise_conv2d, x,
+                         [_cast_var(self.depthwise_kernel, dt)])
 
     def get_config(self):
         config = self._base_config()
         config["groups"] = 1
         config["depth_multiplier"] = self.depth_multiplier
         config.update(self._tail_config())
-        config.update({
-            "depthwise_initializer": _lookup.serialize_initializer(self.depthwise_initializer),
-            "depthwise_regularizer": _lookup.serialize_regularizer(self.depthwise_regularizer),
-            "depthwise_constraint": _lookup.serialize_constraint(self.depthwise_constraint),
-        })
+        config.update(self._weight_config("depthwise"))
         return config
 
 
@@ -732,22 +672,6 @@ class DepthwiseConv1D(_DepthwiseConv):
 
     _rank = 1
     _causal_ok = True
-
-    def __init__(self, kernel_size, strides=1, padding="valid", depth_multiplier=1,
-                 data_format=None, dilation_rate=1, activation=None, use_bias=True,
-                 depthwise_initializer="glorot_uniform", bias_initializer="zeros",
-                 depthwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 depthwise_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(kernel_size, strides=strides, padding=padding,
-                         depth_multiplier=depth_multiplier, data_format=data_format,
-                         dilation_rate=dilation_rate, activation=activation, use_bias=use_bias,
-                         depthwise_initializer=depthwise_initializer,
-                         bias_initializer=bias_initializer,
-                         depthwise_regularizer=depthwise_regularizer,
-                         bias_regularizer=bias_regularizer,
-                         activity_regularizer=activity_regularizer,
-                         depthwise_constraint=depthwise_constraint,
-                         bias_constraint=bias_constraint, **kwargs)
 
 
 class DepthwiseConv2D(_DepthwiseConv):
@@ -766,21 +690,7 @@ class DepthwiseConv2D(_DepthwiseConv):
 
     _rank = 2
 
-    def __init__(self, kernel_size, strides=(1, 1), padding="valid", depth_multiplier=1,
-                 data_format=None, dilation_rate=(1, 1), activation=None, use_bias=True,
-                 depthwise_initializer="glorot_uniform", bias_initializer="zeros",
-                 depthwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 depthwise_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(kernel_size, strides=strides, padding=padding,
-                         depth_multiplier=depth_multiplier, data_format=data_format,
-                         dilation_rate=dilation_rate, activation=activation, use_bias=use_bias,
-                         depthwise_initializer=depthwise_initializer,
-                         bias_initializer=bias_initializer,
-                         depthwise_regularizer=depthwise_regularizer,
-                         bias_regularizer=bias_regularizer,
-                         activity_regularizer=activity_regularizer,
-                         depthwise_constraint=depthwise_constraint,
-                         bias_constraint=bias_constraint, **kwargs)
+    __init__ = _init_with_defaults(_DepthwiseConv, strides=(1, 1), dilation_rate=(1, 1))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -800,68 +710,33 @@ class _SeparableConv(_Conv):
             kwargs.pop(key, None)
         if kwargs.pop("groups", 1) not in (1, None):
             raise ValueError(f"{type(self).__name__} does not support grouped convolutions.")
-        super().__init__(filters, kernel_size, strides=strides, padding=padding,
-                         data_format=data_format, dilation_rate=dilation_rate,
-                         activation=activation, use_bias=use_bias,
-                         bias_initializer=bias_initializer, bias_regularizer=bias_regularizer,
-                         activity_regularizer=activity_regularizer,
-                         bias_constraint=bias_constraint, **kwargs)
-        if isinstance(depth_multiplier, bool) or not isinstance(
-                depth_multiplier, (int, np.integer)) or depth_multiplier <= 0:
-            raise ValueError(f"Invalid value for argument `depth_multiplier`. Expected a "
-                             f"strictly positive integer. Received depth_multiplier="
-                             f"{depth_multiplier!r}")
-        self.depth_multiplier = int(depth_multiplier)
-        self.depthwise_initializer = _lookup.get_initializer(depthwise_initializer)
-        self.pointwise_initializer = _lookup.get_initializer(pointwise_initializer)
-        self.depthwise_regularizer = _lookup.get_regularizer(depthwise_regularizer)
-        self.pointwise_regularizer = _lookup.get_regularizer(pointwise_regularizer)
-        self.depthwise_constraint = _lookup.get_constraint(depthwise_constraint)
-        self.pointwise_constraint = _lookup.get_constraint(pointwise_constraint)
+        super().__init__(**_named_args(_Conv.__init__, locals()), **kwargs)
+        self.depth_multiplier = _depth_multiplier(depth_multiplier)
+        self._set_weight_args("depthwise", depthwise_initializer, depthwise_regularizer,
+                              depthwise_constraint)
+        self._set_weight_args("pointwise", pointwise_initializer, pointwise_regularizer,
+                              pointwise_constraint)
 
     def build(self, input_shape):
         dims, c = self._input_channels(input_shape)
         self.compute_output_shape(dims)
         m = self.depth_multiplier
-        self.depthwise_kernel = self.add_weight(
-            "depthwise_kernel", shape=self.kernel_size + (c, m),
-            initializer=self.depthwise_initializer, regularizer=self.depthwise_regularizer,
-            constraint=self.depthwise_constraint, dtype=self.dtype, trainable=True)
-        self.pointwise_kernel = self.add_weight(
-            "pointwise_kernel", shape=(1,) * self._rank + (c * m, self.filters),
-            initializer=self.pointwise_initializer, regularizer=self.pointwise_regularizer,
-            constraint=self.pointwise_constraint, dtype=self.dtype, trainable=True)
-        self._build_bias(self.filters)
-        self.input_spec = InputSpec(ndim=self._rank + 2, axes={self._channel_axis: c})
-        self.built = True
+        self.depthwise_kernel = self._add_kernel("depthwise_kernel", c, m, part="depthwise")
+        self.pointwise_kernel = self._add_kernel("pointwise_kernel", c * m, self.filters,
+                                                 part="pointwise", spatial=(1,) * self._rank)
+        self._finish_build(c, self.filters, exact_rank=True)
 
     def _convolve(self, x, dt):
-        dk = _cast_var(self.depthwise_kernel, dt)
-        pk = _cast_var(self.pointwise_kernel, dt)
-        cf = self.data_format == "channels_first"
-        if self._rank == 1:
-            y = conv_ops.separable_conv2d(
-                _lift(x, cf), array_ops.expand_dims(dk, 0), array_ops.expand_dims(pk, 0),
-                (1,) + self.strides, self._op_padding(), data_format=_FORMATS[(2, cf)],
-                dilations=(1,) + self.dilation_rate)
-            return _unlift(y, cf)
-        return conv_ops.separable_conv2d(x, dk, pk, self.strides, self._op_padding(),
-                                         data_format=self._op_format,
-                                         dilations=self.dilation_rate)
+        return _as_2d_op(self, conv_ops.separable_conv2d, x,
+                         [_cast_var(self.depthwise_kernel, dt),
+                          _cast_var(self.pointwise_kernel, dt)])
 
     def get_config(self):
-        config = self._base_config()
-        config = {**{k: config[k] for k in ("name", "trainable", "dtype") if k in config},
-                  "filters": self.filters, **config}
+        config = self._filters_config()
         config["depth_multiplier"] = self.depth_multiplier
         config.update(self._tail_config())
-        for part in ("depthwise", "pointwise"):
-            config[f"{part}_initializer"] = _lookup.serialize_initializer(
-                getattr(self, f"{part}_initializer"))
-            config[f"{part}_regularizer"] = _lookup.serialize_regularizer(
-                getattr(self, f"{part}_regularizer"))
-            config[f"{part}_constraint"] = _lookup.serialize_constraint(
-                getattr(self, f"{part}_constraint"))
+        config.update(self._weight_config("depthwise"))
+        config.update(self._weight_config("pointwise"))
         return config
 
 
@@ -875,26 +750,7 @@ class SeparableConv1D(_SeparableConv):
     _rank = 1
     _causal_ok = True
 
-    def __init__(self, filters, kernel_size, strides=1, padding="valid",
-                 data_format="channels_last", dilation_rate=1, depth_multiplier=1,
-                 activation=None, use_bias=True, depthwise_initializer="glorot_uniform",
-                 pointwise_initializer="glorot_uniform", bias_initializer="zeros",
-                 depthwise_regularizer=None, pointwise_regularizer=None, bias_regularizer=None,
-                 activity_regularizer=None, depthwise_constraint=None,
-                 pointwise_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(filters, kernel_size, strides=strides, padding=padding,
-                         data_format=data_format, dilation_rate=dilation_rate,
-                         depth_multiplier=depth_multiplier, activation=activation,
-                         use_bias=use_bias, depthwise_initializer=depthwise_initializer,
-                         pointwise_initializer=pointwise_initializer,
-                         bias_initializer=bias_initializer,
-                         depthwise_regularizer=depthwise_regularizer,
-                         pointwise_regularizer=pointwise_regularizer,
-                         bias_regularizer=bias_regularizer,
-                         activity_regularizer=activity_regularizer,
-                         depthwise_constraint=depthwise_constraint,
-                         pointwise_constraint=pointwise_constraint,
-                         bias_constraint=bias_constraint, **kwargs)
+    __init__ = _init_with_defaults(_SeparableConv, data_format="channels_last")
 
 
 class SeparableConv2D(_SeparableConv):
@@ -915,26 +771,7 @@ class SeparableConv2D(_SeparableConv):
 
     _rank = 2
 
-    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
-                 dilation_rate=(1, 1), depth_multiplier=1, activation=None, use_bias=True,
-                 depthwise_initializer="glorot_uniform", pointwise_initializer="glorot_uniform",
-                 bias_initializer="zeros", depthwise_regularizer=None,
-                 pointwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 depthwise_constraint=None, pointwise_constraint=None, bias_constraint=None,
-                 **kwargs):
-        super().__init__(filters, kernel_size, strides=strides, padding=padding,
-                         data_format=data_format, dilation_rate=dilation_rate,
-                         depth_multiplier=depth_multiplier, activation=activation,
-                         use_bias=use_bias, depthwise_initializer=depthwise_initializer,
-                         pointwise_initializer=pointwise_initializer,
-                         bias_initializer=bias_initializer,
-                         depthwise_regularizer=depthwise_regularizer,
-                         pointwise_regularizer=pointwise_regularizer,
-                         bias_regularizer=bias_regularizer,
-                         activity_regularizer=activity_regularizer,
-                         depthwise_constraint=depthwise_constraint,
-                         pointwise_constraint=pointwise_constraint,
-                         bias_constraint=bias_constraint, **kwargs)
+    __init__ = _init_with_defaults(_SeparableConv, strides=(1, 1), dilation_rate=(1, 1))
 
 
 # Keras's aliases

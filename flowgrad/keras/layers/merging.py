@@ -1,6 +1,7 @@
 """Merging layers: Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot and their
 functional forms (`layers.add([a, b])`, ...)."""
 
+import functools
 import math
 
 from ...core.tensor_shape import TensorShape
@@ -25,14 +26,22 @@ def _is_shape_list(input_shape):
 
 class _Merge(Layer):
     """Base of the element-wise merge layers: inputs are a list of tensors whose shapes
-    broadcast (dims equal, or 1); inputs of lower rank get axes added after the batch axis."""
+    broadcast (dims equal, or 1); inputs of lower rank get axes added after the batch axis.
+
+    A subclass names its element-wise binary `_op` (folded over the inputs, left to right) or
+    overrides `_merge_function`."""
+
+    _op = None
+    _reshape_inputs = True   # False: inputs of lower rank are not expanded
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.supports_masking = True
 
     def _merge_function(self, inputs):
-        raise NotImplementedError
+        if self._op is None:
+            raise NotImplementedError
+        return functools.reduce(self._op, inputs)
 
     def _check_inputs_list(self, input_shape):
         if not _is_shape_list(input_shape):
@@ -82,7 +91,7 @@ class _Merge(Layer):
     def build(self, input_shape):
         self._output_shape(input_shape)
         ranks = {len(_shape_list(s)) for s in input_shape if _shape_list(s) is not None}
-        self._reshape_required = len(ranks) > 1
+        self._reshape_required = self._reshape_inputs and len(ranks) > 1
         self.built = True
 
     def call(self, inputs):
@@ -124,11 +133,7 @@ def _expand_after_batch(x, n):
 class Add(_Merge):
     """Adds a list of inputs element-wise: `Add()([a, b])`."""
 
-    def _merge_function(self, inputs):
-        out = inputs[0]
-        for x in inputs[1:]:
-            out = math_ops.add(out, x)
-        return out
+    _op = staticmethod(math_ops.add)
 
 
 class Subtract(_Merge):
@@ -150,45 +155,34 @@ class Subtract(_Merge):
 class Multiply(_Merge):
     """Multiplies a list of inputs element-wise."""
 
-    def _merge_function(self, inputs):
-        out = inputs[0]
-        for x in inputs[1:]:
-            out = math_ops.multiply(out, x)
-        return out
+    _op = staticmethod(math_ops.multiply)
 
 
 class Average(_Merge):
     """Averages a list of inputs element-wise."""
 
+    _op = staticmethod(math_ops.add)
+
     def _merge_function(self, inputs):
-        out = inputs[0]
-        for x in inputs[1:]:
-            out = math_ops.add(out, x)
-        return out / len(inputs)
+        return super()._merge_function(inputs) / len(inputs)
 
 
 class Maximum(_Merge):
     """The element-wise maximum of a list of inputs."""
 
-    def _merge_function(self, inputs):
-        out = inputs[0]
-        for x in inputs[1:]:
-            out = math_ops.maximum(out, x)
-        return out
+    _op = staticmethod(math_ops.maximum)
 
 
 class Minimum(_Merge):
     """The element-wise minimum of a list of inputs."""
 
-    def _merge_function(self, inputs):
-        out = inputs[0]
-        for x in inputs[1:]:
-            out = math_ops.minimum(out, x)
-        return out
+    _op = staticmethod(math_ops.minimum)
 
 
 class Concatenate(_Merge):
     """Concatenates a list of inputs along `axis` (default -1); the other dims must match."""
+
+    _reshape_inputs = False
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
@@ -222,11 +216,6 @@ class Concatenate(_Merge):
                 known = [s[i] for s in shapes if s[i] is not None]
                 out.append(known[0] if known else None)
         return out
-
-    def build(self, input_shape):
-        self._output_shape(input_shape)
-        self._reshape_required = False
-        self.built = True
 
     def _merge_function(self, inputs):
         return array_ops.concat(inputs, axis=self.axis)
@@ -266,6 +255,8 @@ class Dot(_Merge):
     For two `(batch, n)` inputs the output is `(batch, 1)`.
     """
 
+    _reshape_inputs = False
+
     def __init__(self, axes, normalize=False, **kwargs):
         super().__init__(**kwargs)
         if not isinstance(axes, int):
@@ -303,11 +294,6 @@ class Dot(_Merge):
         if len(out) == 1:
             out.append(1)
         return out
-
-    def build(self, input_shape):
-        self._output_shape(input_shape)
-        self._reshape_required = False
-        self.built = True
 
     def _merge_function(self, inputs):
         if len(inputs) != 2:
@@ -355,34 +341,20 @@ def batch_dot(x, y, axes):
 
 
 # -- functional forms ------------------------------------------------------------------------
-def add(inputs, **kwargs):
-    """`Add()(inputs)`."""
-    return Add(**kwargs)(inputs)
+def _functional_form(cls):
+    def merge(inputs, **kwargs):
+        return cls(**kwargs)(inputs)
+    merge.__name__ = merge.__qualname__ = cls.__name__.lower()
+    merge.__doc__ = f"`{cls.__name__}()(inputs)`."
+    return merge
 
 
-def subtract(inputs, **kwargs):
-    """`Subtract()(inputs)`."""
-    return Subtract(**kwargs)(inputs)
-
-
-def multiply(inputs, **kwargs):
-    """`Multiply()(inputs)`."""
-    return Multiply(**kwargs)(inputs)
-
-
-def average(inputs, **kwargs):
-    """`Average()(inputs)`."""
-    return Average(**kwargs)(inputs)
-
-
-def maximum(inputs, **kwargs):
-    """`Maximum()(inputs)`."""
-    return Maximum(**kwargs)(inputs)
-
-
-def minimum(inputs, **kwargs):
-    """`Minimum()(inputs)`."""
-    return Minimum(**kwargs)(inputs)
+add = _functional_form(Add)
+subtract = _functional_form(Subtract)
+multiply = _functional_form(Multiply)
+average = _functional_form(Average)
+maximum = _functional_form(Maximum)
+minimum = _functional_form(Minimum)
 
 
 def concatenate(inputs, axis=-1, **kwargs):

@@ -31,7 +31,75 @@ def _broadcast(param, shape):
     return array_ops.reshape(param, shape)
 
 
-class BatchNormalization(Layer):
+class _AffineNormalization(Layer):
+    """What BatchNormalization and LayerNormalization share: `axis`, `epsilon`, the optional
+    `gamma` (scale) and `beta` (center) parameters, float32 math for float16 inputs."""
+
+    def _set_affine_args(self, axis, epsilon, center, scale, beta_initializer,
+                         gamma_initializer, beta_regularizer, gamma_regularizer,
+                         beta_constraint, gamma_constraint):
+        self.axis = list(axis) if isinstance(axis, (list, tuple)) else axis
+        self.epsilon = float(epsilon)
+        self.center = bool(center)
+        self.scale = bool(scale)
+        for part, init, reg, con in (("beta", beta_initializer, beta_regularizer,
+                                      beta_constraint),
+                                     ("gamma", gamma_initializer, gamma_regularizer,
+                                      gamma_constraint)):
+            setattr(self, f"{part}_initializer", _lookup.get_initializer(init))
+            setattr(self, f"{part}_regularizer", _lookup.get_regularizer(reg))
+            setattr(self, f"{part}_constraint", _lookup.get_constraint(con))
+        self.supports_masking = True
+
+    def _param_dtype(self):
+        return "float32" if self.dtype in ("float16", "bfloat16") else self.dtype
+
+    def _add_gamma_beta(self, param_shape):
+        """`gamma` (with `scale`) then `beta` (with `center`), else None."""
+        for part, used in (("gamma", self.scale), ("beta", self.center)):
+            setattr(self, part, self.add_weight(
+                part, shape=param_shape, dtype=self._param_dtype(),
+                initializer=getattr(self, f"{part}_initializer"),
+                regularizer=getattr(self, f"{part}_regularizer"),
+                constraint=getattr(self, f"{part}_constraint"),
+                trainable=True) if used else None)
+
+    @staticmethod
+    def _in_float32(inputs, fn):
+        """`fn(inputs)` computed in float32 for float16 / bfloat16 inputs, cast back."""
+        x = inputs
+        in_dtype = x.dtype
+        if in_dtype.name in ("float16", "bfloat16"):
+            x = math_ops.cast(x, "float32")
+        out = fn(x)
+        if out.dtype != in_dtype:
+            out = math_ops.cast(out, in_dtype)
+        return out
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return self._affine_config({}, {})
+
+    def _affine_config(self, after_axis, after_initializers):
+        """The config in Keras's key order, with the subclass's own entries spliced in."""
+        config = super().get_config()
+        config.update({
+            "axis": self.axis, **after_axis, "epsilon": self.epsilon, "center": self.center,
+            "scale": self.scale,
+            "beta_initializer": _lookup.serialize_initializer(self.beta_initializer),
+            "gamma_initializer": _lookup.serialize_initializer(self.gamma_initializer),
+            **after_initializers,
+            "beta_regularizer": _lookup.serialize_regularizer(self.beta_regularizer),
+            "gamma_regularizer": _lookup.serialize_regularizer(self.gamma_regularizer),
+            "beta_constraint": _lookup.serialize_constraint(self.beta_constraint),
+            "gamma_constraint": _lookup.serialize_constraint(self.gamma_constraint),
+        })
+        return config
+
+
+class BatchNormalization(_AffineNormalization):
     """Normalizes each feature with the batch statistics in training, and with moving
     averages of them at inference (`tf.keras.layers.BatchNormalization`).
 
@@ -65,23 +133,15 @@ class BatchNormalization(Layer):
         if renorm or virtual_batch_size is not None or adjustment is not None:
             raise NotImplementedError("BatchNormalization: renorm, virtual_batch_size and "
                                       "adjustment are not supported.")
-        self.axis = list(axis) if isinstance(axis, (list, tuple)) else axis
+        self._set_affine_args(axis, epsilon, center, scale, beta_initializer,
+                              gamma_initializer, beta_regularizer, gamma_regularizer,
+                              beta_constraint, gamma_constraint)
         self.momentum = float(momentum)
-        self.epsilon = float(epsilon)
-        self.center = bool(center)
-        self.scale = bool(scale)
-        self.beta_initializer = _lookup.get_initializer(beta_initializer)
-        self.gamma_initializer = _lookup.get_initializer(gamma_initializer)
         self.moving_mean_initializer = _lookup.get_initializer(moving_mean_initializer)
         self.moving_variance_initializer = _lookup.get_initializer(moving_variance_initializer)
-        self.beta_regularizer = _lookup.get_regularizer(beta_regularizer)
-        self.gamma_regularizer = _lookup.get_regularizer(gamma_regularizer)
-        self.beta_constraint = _lookup.get_constraint(beta_constraint)
-        self.gamma_constraint = _lookup.get_constraint(gamma_constraint)
         self.synchronized = synchronized
         self.fused = fused
         self.renorm = False
-        self.supports_masking = True
 
     def build(self, input_shape):
         input_shape = TensorShape(input_shape)
@@ -111,17 +171,8 @@ class BatchNormalization(Layer):
         # unbiased (n / (n - 1)) batch variance.
         self._fused = self.fused is not False and ndims in (4, 5) and \
             self._axes in ([1], [ndims - 1])
-        pdtype = "float32" if self.dtype in ("float16", "bfloat16") else self.dtype
-        self.gamma = self.add_weight("gamma", shape=param_shape, dtype=pdtype,
-                                     initializer=self.gamma_initializer,
-                                     regularizer=self.gamma_regularizer,
-                                     constraint=self.gamma_constraint,
-                                     trainable=True) if self.scale else None
-        self.beta = self.add_weight("beta", shape=param_shape, dtype=pdtype,
-                                    initializer=self.beta_initializer,
-                                    regularizer=self.beta_regularizer,
-                                    constraint=self.beta_constraint,
-                                    trainable=True) if self.center else None
+        self._add_gamma_beta(param_shape)
+        pdtype = self._param_dtype()
         self.moving_mean = self.add_weight("moving_mean", shape=param_shape, dtype=pdtype,
                                            initializer=self.moving_mean_initializer,
                                            trainable=False)
@@ -134,10 +185,9 @@ class BatchNormalization(Layer):
     def call(self, inputs, training=None, mask=None):
         if not self._trainable:
             training = False
-        x = inputs
-        in_dtype = x.dtype
-        if in_dtype.name in ("float16", "bfloat16"):
-            x = math_ops.cast(x, "float32")
+        return self._in_float32(inputs, lambda x: self._normalize(x, training))
+
+    def _normalize(self, x, training):
         bshape = self._bshape
         gamma = _broadcast(self.gamma, bshape) if self.gamma is not None else None
         beta = _broadcast(self.beta, bshape) if self.beta is not None else None
@@ -165,34 +215,18 @@ class BatchNormalization(Layer):
         else:
             mean = _broadcast(self.moving_mean, bshape)
             variance = _broadcast(self.moving_variance, bshape)
-        out = nn_ops.batch_normalization(x, mean, variance, beta, gamma, self.epsilon)
-        if out.dtype != in_dtype:
-            out = math_ops.cast(out, in_dtype)
-        return out
-
-    def compute_output_shape(self, input_shape):
-        return input_shape
+        return nn_ops.batch_normalization(x, mean, variance, beta, gamma, self.epsilon)
 
     def get_config(self):
-        config = super().get_config()
-        config.update({
-            "axis": self.axis, "momentum": self.momentum, "epsilon": self.epsilon,
-            "center": self.center, "scale": self.scale,
-            "beta_initializer": _lookup.serialize_initializer(self.beta_initializer),
-            "gamma_initializer": _lookup.serialize_initializer(self.gamma_initializer),
-            "moving_mean_initializer": _lookup.serialize_initializer(
+        return self._affine_config(
+            {"momentum": self.momentum},
+            {"moving_mean_initializer": _lookup.serialize_initializer(
                 self.moving_mean_initializer),
-            "moving_variance_initializer": _lookup.serialize_initializer(
-                self.moving_variance_initializer),
-            "beta_regularizer": _lookup.serialize_regularizer(self.beta_regularizer),
-            "gamma_regularizer": _lookup.serialize_regularizer(self.gamma_regularizer),
-            "beta_constraint": _lookup.serialize_constraint(self.beta_constraint),
-            "gamma_constraint": _lookup.serialize_constraint(self.gamma_constraint),
-        })
-        return config
+             "moving_variance_initializer": _lookup.serialize_initializer(
+                self.moving_variance_initializer)})
 
 
-class LayerNormalization(Layer):
+class LayerNormalization(_AffineNormalization):
     """Normalizes each sample over `axis` (default the last):
     `y = gamma * (x - mean) / sqrt(var + epsilon) + beta`, with the sample's own mean and
     (population) variance, in training and inference alike.
@@ -209,17 +243,9 @@ class LayerNormalization(Layer):
                  **kwargs):
         kwargs.pop("rms_scaling", None)
         super().__init__(**kwargs)
-        self.axis = list(axis) if isinstance(axis, (list, tuple)) else axis
-        self.epsilon = float(epsilon)
-        self.center = bool(center)
-        self.scale = bool(scale)
-        self.beta_initializer = _lookup.get_initializer(beta_initializer)
-        self.gamma_initializer = _lookup.get_initializer(gamma_initializer)
-        self.beta_regularizer = _lookup.get_regularizer(beta_regularizer)
-        self.gamma_regularizer = _lookup.get_regularizer(gamma_regularizer)
-        self.beta_constraint = _lookup.get_constraint(beta_constraint)
-        self.gamma_constraint = _lookup.get_constraint(gamma_constraint)
-        self.supports_masking = True
+        self._set_affine_args(axis, epsilon, center, scale, beta_initializer,
+                              gamma_initializer, beta_regularizer, gamma_regularizer,
+                              beta_constraint, gamma_constraint)
 
     def build(self, input_shape):
         input_shape = TensorShape(input_shape)
@@ -233,45 +259,14 @@ class LayerNormalization(Layer):
             self._bshape = None  # trailing axes broadcast as they are
         else:
             self._bshape = [input_shape[i] if i in self._axes else 1 for i in range(ndims)]
-        pdtype = "float32" if self.dtype in ("float16", "bfloat16") else self.dtype
-        self.gamma = self.add_weight("gamma", shape=param_shape, dtype=pdtype,
-                                     initializer=self.gamma_initializer,
-                                     regularizer=self.gamma_regularizer,
-                                     constraint=self.gamma_constraint,
-                                     trainable=True) if self.scale else None
-        self.beta = self.add_weight("beta", shape=param_shape, dtype=pdtype,
-                                    initializer=self.beta_initializer,
-                                    regularizer=self.beta_regularizer,
-                                    constraint=self.beta_constraint,
-                                    trainable=True) if self.center else None
+        self._add_gamma_beta(param_shape)
         self.built = True
 
     def call(self, inputs):
-        x = inputs
-        in_dtype = x.dtype
-        if in_dtype.name in ("float16", "bfloat16"):
-            x = math_ops.cast(x, "float32")
+        return self._in_float32(inputs, self._normalize)
+
+    def _normalize(self, x):
         mean, variance = nn_ops.moments(x, self._axes, keepdims=True)
         gamma = _broadcast(self.gamma, self._bshape) if self.gamma is not None else None
         beta = _broadcast(self.beta, self._bshape) if self.beta is not None else None
-        out = nn_ops.batch_normalization(x, mean, variance, beta, gamma, self.epsilon)
-        if out.dtype != in_dtype:
-            out = math_ops.cast(out, in_dtype)
-        return out
-
-    def compute_output_shape(self, input_shape):
-        return input_shape
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({
-            "axis": self.axis, "epsilon": self.epsilon, "center": self.center,
-            "scale": self.scale,
-            "beta_initializer": _lookup.serialize_initializer(self.beta_initializer),
-            "gamma_initializer": _lookup.serialize_initializer(self.gamma_initializer),
-            "beta_regularizer": _lookup.serialize_regularizer(self.beta_regularizer),
-            "gamma_regularizer": _lookup.serialize_regularizer(self.gamma_regularizer),
-            "beta_constraint": _lookup.serialize_constraint(self.beta_constraint),
-            "gamma_constraint": _lookup.serialize_constraint(self.gamma_constraint),
-        })
-        return config
+        return nn_ops.batch_normalization(x, mean, variance, beta, gamma, self.epsilon)

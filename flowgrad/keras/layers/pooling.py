@@ -11,7 +11,8 @@ from ..engine.base_layer import Layer
 from ..engine.input_spec import InputSpec
 from .convolutional import (
     _FORMATS,
-    _shape_list,
+    _init_with_defaults,
+    _rank_checked_dims,
     conv_output_length,
     normalize_padding,
     normalize_tuple,
@@ -73,11 +74,7 @@ class _Pooling(Layer):
         return fn(inputs, self.pool_size, self.strides, self.padding.upper(), data_format=fmt)
 
     def compute_output_shape(self, input_shape):
-        dims = _shape_list(input_shape)
-        n = self._rank
-        if len(dims) != n + 2:
-            raise ValueError(f"{type(self).__name__} expects inputs of rank {n + 2}, received "
-                             f"input_shape={tuple(dims)}")
+        dims = _rank_checked_dims(self, input_shape)
         cf = self.data_format == "channels_first"
         spatial = dims[2:] if cf else dims[1:-1]
         out = [conv_output_length(s, k, self.padding, st)
@@ -110,10 +107,7 @@ class MaxPooling1D(_Pooling):
 
     _rank, _kind = 1, "max"
 
-    def __init__(self, pool_size=2, strides=None, padding="valid",
-                 data_format="channels_last", **kwargs):
-        super().__init__(pool_size, strides=strides, padding=padding, data_format=data_format,
-                         **kwargs)
+    __init__ = _init_with_defaults(_Pooling, pool_size=2, data_format="channels_last")
 
 
 class MaxPooling2D(_Pooling):
@@ -133,10 +127,7 @@ class MaxPooling2D(_Pooling):
 
     _rank, _kind = 2, "max"
 
-    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None,
-                 **kwargs):
-        super().__init__(pool_size, strides=strides, padding=padding, data_format=data_format,
-                         **kwargs)
+    __init__ = _init_with_defaults(_Pooling, pool_size=(2, 2))
 
 
 class MaxPooling3D(_Pooling):
@@ -144,10 +135,7 @@ class MaxPooling3D(_Pooling):
 
     _rank, _kind = 3, "max"
 
-    def __init__(self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None,
-                 **kwargs):
-        super().__init__(pool_size, strides=strides, padding=padding, data_format=data_format,
-                         **kwargs)
+    __init__ = _init_with_defaults(_Pooling, pool_size=(2, 2, 2))
 
 
 class AveragePooling1D(_Pooling):
@@ -156,10 +144,7 @@ class AveragePooling1D(_Pooling):
 
     _rank, _kind = 1, "avg"
 
-    def __init__(self, pool_size=2, strides=None, padding="valid",
-                 data_format="channels_last", **kwargs):
-        super().__init__(pool_size, strides=strides, padding=padding, data_format=data_format,
-                         **kwargs)
+    __init__ = _init_with_defaults(_Pooling, pool_size=2, data_format="channels_last")
 
 
 class AveragePooling2D(_Pooling):
@@ -167,10 +152,7 @@ class AveragePooling2D(_Pooling):
 
     _rank, _kind = 2, "avg"
 
-    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None,
-                 **kwargs):
-        super().__init__(pool_size, strides=strides, padding=padding, data_format=data_format,
-                         **kwargs)
+    __init__ = _init_with_defaults(_Pooling, pool_size=(2, 2))
 
 
 class AveragePooling3D(_Pooling):
@@ -178,10 +160,7 @@ class AveragePooling3D(_Pooling):
 
     _rank, _kind = 3, "avg"
 
-    def __init__(self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None,
-                 **kwargs):
-        super().__init__(pool_size, strides=strides, padding=padding, data_format=data_format,
-                         **kwargs)
+    __init__ = _init_with_defaults(_Pooling, pool_size=(2, 2, 2))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -208,10 +187,7 @@ class _GlobalPooling(Layer):
         return reduce(inputs, axis=self._axes(), keepdims=self.keepdims)
 
     def compute_output_shape(self, input_shape):
-        dims = _shape_list(input_shape)
-        if len(dims) != self._rank + 2:
-            raise ValueError(f"{type(self).__name__} expects inputs of rank {self._rank + 2}, "
-                             f"received input_shape={tuple(dims)}")
+        dims = _rank_checked_dims(self, input_shape)
         axes = self._axes()
         if self.keepdims:
             return TensorShape([1 if i in axes else d for i, d in enumerate(dims)])
@@ -235,9 +211,7 @@ class GlobalMaxPooling1D(_GlobalPooling):
     """
 
     _rank, _kind = 1, "max"
-
-    def __init__(self, data_format="channels_last", keepdims=False, **kwargs):
-        super().__init__(data_format=data_format, keepdims=keepdims, **kwargs)
+    __init__ = _init_with_defaults(_GlobalPooling, data_format="channels_last")
 
 
 class GlobalAveragePooling1D(_GlobalPooling):

@@ -29,6 +29,7 @@ from ...core.variable import Variable
 from ...ops import array_ops, indexing_ops, linalg_ops, math_ops, nn_ops
 from ..engine import _lookup
 from ..engine.base_layer import Layer, name_scope
+from .convolutional import _named_args
 
 __all__ = [
     "GRU",
@@ -122,6 +123,32 @@ def _accepts(fn, name):
     return name in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
 
 
+_WEIGHT_PARTS = ("kernel", "recurrent", "bias")
+
+
+def _set_weight_args(cell, initializers, regularizers, constraints):
+    """`cell.<part>_initializer` / `_regularizer` / `_constraint` for kernel, recurrent and
+    bias, looked up (each argument a triple in that order)."""
+    for part, init, reg, con in zip(_WEIGHT_PARTS, initializers, regularizers, constraints):
+        setattr(cell, f"{part}_initializer", _lookup.get_initializer(init))
+        setattr(cell, f"{part}_regularizer", _lookup.get_regularizer(reg))
+        setattr(cell, f"{part}_constraint", _lookup.get_constraint(con))
+
+
+def _add_cell_weights(cell, kernel_shape, recurrent_shape, bias_shape, bias_init):
+    """`kernel`, `recurrent_kernel` and (with `use_bias`) `bias`, in that order."""
+    def add(name, part, shape, init=None):
+        if init is None:
+            init = getattr(cell, f"{part}_initializer")
+        return cell.add_weight(name, shape=shape, initializer=init,
+                               regularizer=getattr(cell, f"{part}_regularizer"),
+                               constraint=getattr(cell, f"{part}_constraint"))
+    cell.kernel = add("kernel", "kernel", kernel_shape)
+    cell.recurrent_kernel = add("recurrent_kernel", "recurrent", recurrent_shape)
+    cell.bias = add("bias", "bias", bias_shape, bias_init) if cell.use_bias else None
+    cell.built = True
+
+
 def _check_units(units):
     try:
         if not isinstance(units, bool) and int(units) == units:
@@ -180,15 +207,9 @@ class _GatedCell(Layer):
         if recurrent_activation is not None:
             self.recurrent_activation = _lookup.get_activation(recurrent_activation)
         self.use_bias = bool(use_bias)
-        self.kernel_initializer = _lookup.get_initializer(kernel_initializer)
-        self.recurrent_initializer = _lookup.get_initializer(recurrent_initializer)
-        self.bias_initializer = _lookup.get_initializer(bias_initializer)
-        self.kernel_regularizer = _lookup.get_regularizer(kernel_regularizer)
-        self.recurrent_regularizer = _lookup.get_regularizer(recurrent_regularizer)
-        self.bias_regularizer = _lookup.get_regularizer(bias_regularizer)
-        self.kernel_constraint = _lookup.get_constraint(kernel_constraint)
-        self.recurrent_constraint = _lookup.get_constraint(recurrent_constraint)
-        self.bias_constraint = _lookup.get_constraint(bias_constraint)
+        _set_weight_args(self, (kernel_initializer, recurrent_initializer, bias_initializer),
+                         (kernel_regularizer, recurrent_regularizer, bias_regularizer),
+                         (kernel_constraint, recurrent_constraint, bias_constraint))
         self.dropout = _check_rate("dropout", dropout)
         self.recurrent_dropout = _check_rate("recurrent_dropout", recurrent_dropout)
         self.seed = seed
@@ -216,22 +237,8 @@ class _GatedCell(Layer):
             raise ValueError(f"The last dimension of the inputs to {type(self).__name__} should "
                              f"be defined. Found None. Full input shape received: {shape}")
         g = self._gates * self.units
-        self.kernel = self.add_weight("kernel", shape=(int(input_dim), g),
-                                      initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
-        self.recurrent_kernel = self.add_weight("recurrent_kernel", shape=(self.units, g),
-                                                initializer=self.recurrent_initializer,
-                                                regularizer=self.recurrent_regularizer,
-                                                constraint=self.recurrent_constraint)
-        if self.use_bias:
-            self.bias = self.add_weight("bias", shape=self._bias_shape(),
-                                        initializer=self._bias_init(),
-                                        regularizer=self.bias_regularizer,
-                                        constraint=self.bias_constraint)
-        else:
-            self.bias = None
-        self.built = True
+        _add_cell_weights(self, (int(input_dim), g), (self.units, g), self._bias_shape(),
+                          self._bias_init())
 
     def get_initial_state(self, inputs=None, batch_size=None, dtype=None):
         """Zero states: a list of `(batch, size)` tensors (one tensor for single-state cells in
@@ -276,10 +283,11 @@ class _GatedCell(Layer):
         return config
 
 
-def _cell_config(cell):
+def _cell_config(cell, head=None):
+    """The cell arguments of a config, in Keras's order; `head` replaces `units` first."""
     s = _lookup
-    config = {"units": cell.units,
-              "activation": s.serialize_activation(cell.activation)}
+    config = dict(head) if head is not None else {"units": cell.units}
+    config["activation"] = s.serialize_activation(cell.activation)
     if hasattr(cell, "recurrent_activation"):
         config["recurrent_activation"] = s.serialize_activation(cell.recurrent_activation)
     config.update({
@@ -328,11 +336,7 @@ class SimpleRNNCell(_GatedCell):
                  bias_regularizer=None, kernel_constraint=None, recurrent_constraint=None,
                  bias_constraint=None, dropout=0.0, recurrent_dropout=0.0, seed=None,
                  **kwargs):
-        super().__init__(units, activation, None, use_bias, kernel_initializer,
-                         recurrent_initializer, bias_initializer, kernel_regularizer,
-                         recurrent_regularizer, bias_regularizer, kernel_constraint,
-                         recurrent_constraint, bias_constraint, dropout, recurrent_dropout,
-                         seed, **kwargs)
+        super().__init__(**_named_args(_GatedCell.__init__, locals()), **kwargs)
 
     def _seq_step(self, p, states, ctx):
         u, _, rec_mask = ctx
@@ -366,11 +370,7 @@ class LSTMCell(_GatedCell):
                  recurrent_regularizer=None, bias_regularizer=None, kernel_constraint=None,
                  recurrent_constraint=None, bias_constraint=None, dropout=0.0,
                  recurrent_dropout=0.0, seed=None, **kwargs):
-        super().__init__(units, activation, recurrent_activation, use_bias, kernel_initializer,
-                         recurrent_initializer, bias_initializer, kernel_regularizer,
-                         recurrent_regularizer, bias_regularizer, kernel_constraint,
-                         recurrent_constraint, bias_constraint, dropout, recurrent_dropout,
-                         seed, **kwargs)
+        super().__init__(**_named_args(_GatedCell.__init__, locals()), **kwargs)
         self.unit_forget_bias = bool(unit_forget_bias)
 
     @property
@@ -417,11 +417,7 @@ class GRUCell(_GatedCell):
                  bias_regularizer=None, kernel_constraint=None, recurrent_constraint=None,
                  bias_constraint=None, dropout=0.0, recurrent_dropout=0.0, reset_after=True,
                  seed=None, **kwargs):
-        super().__init__(units, activation, recurrent_activation, use_bias, kernel_initializer,
-                         recurrent_initializer, bias_initializer, kernel_regularizer,
-                         recurrent_regularizer, bias_regularizer, kernel_constraint,
-                         recurrent_constraint, bias_constraint, dropout, recurrent_dropout,
-                         seed, **kwargs)
+        super().__init__(**_named_args(_GatedCell.__init__, locals()), **kwargs)
         self.reset_after = bool(reset_after)
 
     def _bias_shape(self):
@@ -1053,6 +1049,27 @@ _CELL_ARGS = ("units", "activation", "recurrent_activation", "use_bias", "kernel
               "recurrent_dropout", "reset_after", "seed")
 
 
+def _flat_rnn_config(layer, cell_config, drop=()):
+    """The config of an RNN layer that builds its own cell: the RNN entries (less `drop`), the
+    cell's arguments, `activity_regularizer`."""
+    config = RNN.get_config(layer)
+    for k in drop:
+        config.pop(k, None)
+    config.update(cell_config)
+    config["activity_regularizer"] = _lookup.serialize_regularizer(layer.activity_regularizer)
+    return config
+
+
+def _init_kwargs(config, drop):
+    """`config` as constructor keywords: a dtype policy dict as its name, `drop` left out."""
+    config = dict(config)
+    if isinstance(config.get("dtype"), dict):
+        config["dtype"] = config["dtype"].get("config", {}).get("name", "float32")
+    for k in drop:
+        config.pop(k, None)
+    return config
+
+
 class _BuiltinRNN(RNN):
     _cell_class = None
     _cell_name = None
@@ -1076,21 +1093,11 @@ class _BuiltinRNN(RNN):
                         initial_state=initial_state)
 
     def get_config(self):
-        config = RNN.get_config(self)
-        cell_config = _cell_config(self.cell)
-        config.update(cell_config)
-        config["activity_regularizer"] = _lookup.serialize_regularizer(
-            self.activity_regularizer)
-        return config
+        return _flat_rnn_config(self, _cell_config(self.cell))
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        if isinstance(config.get("dtype"), dict):
-            config["dtype"] = config["dtype"].get("config", {}).get("name", "float32")
-        for k in ("cell", "implementation", "use_cudnn"):
-            config.pop(k, None)
-        return cls(**config)
+        return cls(**_init_kwargs(config, ("cell", "implementation", "use_cudnn")))
 
     # Keras exposes the cell's arguments and weights on the layer
     units = property(lambda self: self.cell.units)
@@ -1133,19 +1140,8 @@ class SimpleRNN(_BuiltinRNN):
                  bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
                  recurrent_constraint=None, bias_constraint=None, dropout=0.0,
                  recurrent_dropout=0.0, seed=None, **kwargs):
-        cell_kwargs = {"units": units, "activation": activation, "use_bias": use_bias,
-                       "kernel_initializer": kernel_initializer,
-                       "recurrent_initializer": recurrent_initializer,
-                       "bias_initializer": bias_initializer,
-                       "kernel_regularizer": kernel_regularizer,
-                       "recurrent_regularizer": recurrent_regularizer,
-                       "bias_regularizer": bias_regularizer,
-                       "kernel_constraint": kernel_constraint,
-                       "recurrent_constraint": recurrent_constraint,
-                       "bias_constraint": bias_constraint, "dropout": dropout,
-                       "recurrent_dropout": recurrent_dropout, "seed": seed}
         kwargs["activity_regularizer"] = activity_regularizer
-        self._init(cell_kwargs, kwargs)
+        self._init(_named_args(self._cell_class.__init__, locals()), kwargs)
 
 
 class LSTM(_BuiltinRNN):
@@ -1176,20 +1172,8 @@ class LSTM(_BuiltinRNN):
                  recurrent_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, recurrent_constraint=None, bias_constraint=None,
                  dropout=0.0, recurrent_dropout=0.0, seed=None, **kwargs):
-        cell_kwargs = {"units": units, "activation": activation,
-                       "recurrent_activation": recurrent_activation, "use_bias": use_bias,
-                       "kernel_initializer": kernel_initializer,
-                       "recurrent_initializer": recurrent_initializer,
-                       "bias_initializer": bias_initializer, "unit_forget_bias": unit_forget_bias,
-                       "kernel_regularizer": kernel_regularizer,
-                       "recurrent_regularizer": recurrent_regularizer,
-                       "bias_regularizer": bias_regularizer,
-                       "kernel_constraint": kernel_constraint,
-                       "recurrent_constraint": recurrent_constraint,
-                       "bias_constraint": bias_constraint, "dropout": dropout,
-                       "recurrent_dropout": recurrent_dropout, "seed": seed}
         kwargs["activity_regularizer"] = activity_regularizer
-        self._init(cell_kwargs, kwargs)
+        self._init(_named_args(self._cell_class.__init__, locals()), kwargs)
 
     recurrent_activation = property(lambda self: self.cell.recurrent_activation)
     unit_forget_bias = property(lambda self: self.cell.unit_forget_bias)
@@ -1214,21 +1198,8 @@ class GRU(_BuiltinRNN):
                  bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
                  recurrent_constraint=None, bias_constraint=None, dropout=0.0,
                  recurrent_dropout=0.0, reset_after=True, seed=None, **kwargs):
-        cell_kwargs = {"units": units, "activation": activation,
-                       "recurrent_activation": recurrent_activation, "use_bias": use_bias,
-                       "kernel_initializer": kernel_initializer,
-                       "recurrent_initializer": recurrent_initializer,
-                       "bias_initializer": bias_initializer,
-                       "kernel_regularizer": kernel_regularizer,
-                       "recurrent_regularizer": recurrent_regularizer,
-                       "bias_regularizer": bias_regularizer,
-                       "kernel_constraint": kernel_constraint,
-                       "recurrent_constraint": recurrent_constraint,
-                       "bias_constraint": bias_constraint, "dropout": dropout,
-                       "recurrent_dropout": recurrent_dropout, "reset_after": reset_after,
-                       "seed": seed}
         kwargs["activity_regularizer"] = activity_regularizer
-        self._init(cell_kwargs, kwargs)
+        self._init(_named_args(self._cell_class.__init__, locals()), kwargs)
 
     recurrent_activation = property(lambda self: self.cell.recurrent_activation)
     reset_after = property(lambda self: self.cell.reset_after)

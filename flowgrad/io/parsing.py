@@ -69,20 +69,12 @@ def _shape_of(key, shape):
 
 
 def _serialized_bytes(value):
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value)
-    if isinstance(value, str):
-        return value.encode("utf-8")
-    if hasattr(value, "numpy"):
-        value = value.numpy()
-    if isinstance(value, np.ndarray) and value.ndim == 0:
-        value = value[()]
-    if isinstance(value, (bytes, np.bytes_)):
-        return bytes(value)
-    if isinstance(value, str):
-        return value.encode("utf-8")
-    raise InvalidArgumentError(None, "ParseExample", "Expected a scalar serialized Example "
-                               f"(bytes); got {type(value).__name__}.")
+    from .tfrecord import to_bytes
+    b = to_bytes(value)
+    if b is None:
+        raise InvalidArgumentError(None, "ParseExample", "Expected a scalar serialized Example "
+                                   f"(bytes); got {type(value).__name__}.")
+    return b
 
 
 def _serialized_batch(value):

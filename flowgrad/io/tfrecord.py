@@ -190,7 +190,8 @@ class TFRecordWriter:
             pass
 
 
-def _as_bytes(value):
+def to_bytes(value):
+    """bytes from bytes-likes, str (UTF-8) and scalar string tensors / arrays; None otherwise."""
     if isinstance(value, (bytes, bytearray, memoryview)):
         return bytes(value)
     if isinstance(value, str):
@@ -203,8 +204,15 @@ def _as_bytes(value):
         return bytes(value)
     if isinstance(value, str):
         return value.encode("utf-8")
-    raise TypeError(f"A TFRecord record must be bytes (or a scalar string tensor); got "
-                    f"{type(value).__name__}.")
+    return None
+
+
+def _as_bytes(value):
+    b = to_bytes(value)
+    if b is None:
+        raise TypeError(f"A TFRecord record must be bytes (or a scalar string tensor); got "
+                        f"{type(value).__name__}.")
+    return b
 
 
 # -- reading ---------------------------------------------------------------------------------------

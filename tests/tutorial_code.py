@@ -42,10 +42,14 @@ class _TensorflowAlias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         return None
 
     def create_module(self, spec):
-        return importlib.import_module("flowgrad" + spec.name[len("tensorflow"):])
+        module = importlib.import_module("flowgrad" + spec.name[len("tensorflow"):])
+        spec.loader_state = module.__spec__  # the import system overwrites __spec__ next
+        return module
 
     def exec_module(self, module):
-        pass
+        # Put flowgrad's own spec back: a module whose __spec__ names "tensorflow.X" makes
+        # later imports of its submodules warn (__package__ != __spec__.parent).
+        module.__spec__ = module.__spec__.loader_state
 
 
 def run(code_blocks, namespace=None):

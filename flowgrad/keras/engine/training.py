@@ -1318,7 +1318,6 @@ class Trainer:
             batch = data.first_batch()
             if batch is not None:
                 self._build_for_training(batch)
-        first = not self._compile_state.built_for_training
         cbs.on_train_begin()
         if self._initial_epoch is not None:  # set by BackupAndRestore
             initial_epoch = max(initial_epoch, int(self._initial_epoch))
@@ -1330,23 +1329,10 @@ class Trainer:
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             cbs.on_epoch_begin(epoch)
-            steps_done = 0
-            for step, (batch, last) in enumerate(_with_last(data.epoch())):
-                if first:
-                    self._build_for_training(batch)
-                    first = False
-                if batch_hooks:
-                    cbs.on_train_batch_begin(step)
-                    logs = train_fn(batch)
-                    cbs.on_train_batch_end(step, _logs_to_python(logs))
-                elif last:
-                    logs = train_fn(batch)
-                else:
-                    update_fn(batch)
-                steps_done = step + 1
-                if self.stop_training:
-                    break
-            data.on_epoch_end()
+            epoch_logs_raw, steps_done = self._run_batches(
+                data, "train", train_fn, update_fn, cbs, batch_hooks, can_stop=True)
+            if epoch_logs_raw is not None:
+                logs = epoch_logs_raw
             if steps_done == 0:
                 if logs is None:
                     raise ValueError(
@@ -1434,29 +1420,41 @@ class Trainer:
         values = [logs[k] for k in logs]
         return values[0] if len(values) == 1 else values
 
-    def _evaluate_loop(self, data, cbs, in_fit):
-        test_fn = self.make_test_function()
-        batch_hooks = cbs.implements_batch_hooks("test")
-        self.reset_metrics()
-        cbs.on_test_begin()
-        update_fn = test_fn if batch_hooks else self._step_function("test", outputs=False)
-        logs = None
-        steps_done = 0
+    def _run_batches(self, data, kind, step_fn, update_fn, cbs, batch_hooks, can_stop):
+        """One pass over `data` for fit ("train") or evaluate ("test"). Batch callbacks run
+        only when some callback has per-batch hooks; otherwise only the last batch computes
+        its logs (`step_fn`) and the others run the cheaper `update_fn`. Returns the logs of
+        the last batch that computed them (None if none did) and the number of steps run."""
+        begin = getattr(cbs, f"on_{kind}_batch_begin")
+        end = getattr(cbs, f"on_{kind}_batch_end")
+        logs, steps_done = None, 0
         built = self._compile_state.built_for_training
         for step, (batch, last) in enumerate(_with_last(data.epoch())):
             if not built:
                 self._build_for_training(batch)
                 built = True
             if batch_hooks:
-                cbs.on_test_batch_begin(step)
-                logs = test_fn(batch)
-                cbs.on_test_batch_end(step, _logs_to_python(logs))
+                begin(step)
+                logs = step_fn(batch)
+                end(step, _logs_to_python(logs))
             elif last:
-                logs = test_fn(batch)
+                logs = step_fn(batch)
             else:
                 update_fn(batch)
             steps_done = step + 1
+            if can_stop and self.stop_training:
+                break
         data.on_epoch_end()
+        return logs, steps_done
+
+    def _evaluate_loop(self, data, cbs, in_fit):
+        test_fn = self.make_test_function()
+        batch_hooks = cbs.implements_batch_hooks("test")
+        self.reset_metrics()
+        cbs.on_test_begin()
+        update_fn = test_fn if batch_hooks else self._step_function("test", outputs=False)
+        logs, steps_done = self._run_batches(data, "test", test_fn, update_fn, cbs,
+                                             batch_hooks, can_stop=False)
         logs = _logs_to_python(logs) if logs is not None else {
             k: _to_python(v) for k, v in self.get_metrics_result().items()}
         if not batch_hooks and steps_done:

@@ -1,14 +1,12 @@
 """The examples run and reach what their docstrings promise."""
 
 import importlib.util
-import os
 import pathlib
 import re
-import subprocess
-import sys
 
-import numpy as np
 import pytest
+
+from tests.example_runner import run_on_small_mnist
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 MNIST = ROOT.parent / "shared" / "datasets" / "mnist.npz"
@@ -41,19 +39,9 @@ def test_mnist_mlp_on_a_subset(mnist_mlp, capsys):
 
 
 def test_mnist_mlp_script_reads_flowgrad_mnist(tmp_path):
-    if not MNIST.exists():
-        pytest.skip(f"MNIST not found at {MNIST}")
-    with np.load(MNIST) as d:
-        small = {k: d[k][:640] for k in ("x_train", "y_train", "x_test", "y_test")}
-    path = tmp_path / "small_mnist.npz"
-    np.savez(path, **small)
-    env = dict(os.environ, FLOWGRAD_MNIST=str(path),
-               PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
-    proc = subprocess.run([sys.executable, str(ROOT / "examples" / "mnist_mlp.py"),
-                           "--epochs", "2"], env=env, capture_output=True, text=True,
-                          timeout=120, check=True)
-    assert "Epoch 2/2\n20/20 - " in proc.stdout
-    assert "Trained on 640 images" in proc.stdout and "(640 images)" in proc.stdout
+    stdout = run_on_small_mnist(tmp_path, "mnist_mlp.py", 640, "--epochs", "2", timeout=120)
+    assert "Epoch 2/2\n20/20 - " in stdout
+    assert "Trained on 640 images" in stdout and "(640 images)" in stdout
 
 
 def test_mnist_mlp_missing_file_says_where_it_looked(mnist_mlp, tmp_path):

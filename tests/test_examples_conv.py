@@ -8,8 +8,9 @@ import re
 import subprocess
 import sys
 
-import numpy as np
 import pytest
+
+from tests.example_runner import run_on_small_mnist
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 MNIST = ROOT.parent / "shared" / "datasets" / "mnist.npz"
@@ -67,20 +68,10 @@ def test_mnist_cnn_full_epoch(request):
 
 
 def test_mnist_cnn_script_reads_flowgrad_mnist(tmp_path):
-    if not MNIST.exists():
-        pytest.skip(f"MNIST not found at {MNIST}")
-    with np.load(MNIST) as d:
-        small = {k: d[k][:320] for k in ("x_train", "y_train", "x_test", "y_test")}
-    path = tmp_path / "small_mnist.npz"
-    np.savez(path, **small)
-    env = dict(os.environ, FLOWGRAD_MNIST=str(path),
-               PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
-    proc = subprocess.run([sys.executable, str(ROOT / "examples" / "mnist_cnn.py"),
-                           "--batch-size", "64"], env=env, capture_output=True, text=True,
-                          timeout=300, check=True)
-    assert "5/5 - " in proc.stdout
-    assert "Trained 225,034 parameters on 320 images" in proc.stdout
-    assert "(320 images)" in proc.stdout
+    stdout = run_on_small_mnist(tmp_path, "mnist_cnn.py", 320, "--batch-size", "64")
+    assert "5/5 - " in stdout
+    assert "Trained 225,034 parameters on 320 images" in stdout
+    assert "(320 images)" in stdout
 
 
 def test_autoencoder_flags_anomalies_better_than_chance(capsys):

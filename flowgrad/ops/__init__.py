@@ -4,7 +4,7 @@ on Tensor and Variable (as TensorFlow's math_ops does)."""
 from ..core.tensor import Tensor
 from ..core.variable import Variable
 from . import array_ops, math_ops, indexing_ops, linalg_ops, nn_ops, random_ops  # noqa: F401
-from . import conv_ops  # noqa: F401,E402
+from . import conv_ops, rnn_ops  # noqa: F401,E402
 
 
 def _install_operators():

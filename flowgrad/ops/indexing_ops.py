@@ -141,10 +141,26 @@ def _gather_kernel(xp, params, indices, axis, batch_dims):
 
 
 def _gather_grad_kernel(xp, updates, indices, shape, axis, batch_dims):
+    if axis == 0 and batch_dims == 0 and indices.size > 64:
+        return _segment_sum_rows(xp, updates, indices, shape)
     view, key = _gather_view(xp, shape, indices, axis, batch_dims)
     nb, m, _, r = view
     out = xp.zeros(view, dtype=updates.dtype)
     xp.add.at(out, key, updates.reshape(nb, m, key[2].shape[2], r))
+    return out.reshape(shape)
+
+
+def _segment_sum_rows(xp, updates, indices, shape):
+    """Rows of `updates` summed into the rows `indices` of a zero array of `shape` (the
+    Embedding gradient): sort the indices once and add each run of equal ones with
+    `add.reduceat`, several times faster than `add.at` on many rows."""
+    idx = indices.reshape(-1)
+    rows = updates.reshape((idx.shape[0], -1))
+    order = xp.argsort(idx, kind="stable")
+    sidx = idx[order]
+    starts = xp.flatnonzero(xp.concatenate([xp.ones((1,), dtype=bool), sidx[1:] != sidx[:-1]]))
+    out = xp.zeros((shape[0], rows.shape[1]), dtype=updates.dtype)
+    out[sidx[starts]] = xp.add.reduceat(rows[order], starts, axis=0)
     return out.reshape(shape)
 
 

@@ -26,7 +26,7 @@ import numpy as np
 from ...core.tensor import Tensor
 from ...core.tensor_shape import TensorShape
 from ...core.variable import Variable
-from ...ops import array_ops, indexing_ops, linalg_ops, math_ops, nn_ops
+from ...ops import array_ops, indexing_ops, linalg_ops, math_ops, nn_ops, rnn_ops
 from ..engine import _lookup
 from ..engine.base_layer import Layer, name_scope
 from .convolutional import _named_args
@@ -810,6 +810,14 @@ class RNN(Layer):
         outs = None
         for n, cell in enumerate(cells):
             k = len(_flat_sizes(cell.state_size))
+            if mask is None and _fused_kind(cell, training):
+                cell_states = list(states[i:i + k]) if states is not None else None
+                i += k
+                need = self.return_sequences or n < len(cells) - 1
+                seq_in, outs, cell_states = _run_fused(cell, seq_in, cell_states, training,
+                                                       need)
+                final.extend(cell_states)
+                continue
             if _is_fast_cell(cell):
                 steps, ctx = cell._seq_project(seq_in, training)
                 step_fn = (lambda p, s, c=cell, ctx=ctx: c._seq_step(p, s, ctx))
@@ -828,10 +836,12 @@ class RNN(Layer):
             i += k
             outs, cell_states = self._loop(steps, cell_states, step_fn, masks)
             final.extend(cell_states)
+            seq_in = None
             if n < len(cells) - 1:
                 seq_in = array_ops.stack(outs, axis=1)
-        seq = array_ops.stack(outs, axis=1) if self.return_sequences else None
-        return seq, outs[-1], final
+        if seq_in is None and self.return_sequences:
+            seq_in = array_ops.stack(outs, axis=1)
+        return (seq_in if self.return_sequences else None), outs[-1], final
 
     def _loop(self, steps, states, step_fn, masks):
         outs = []
@@ -887,6 +897,12 @@ class RNN(Layer):
             cell_states = list(states[i:i + k])
             i += k
             need_seq = self.return_sequences or n < len(cells) - 1
+            if mask is None and _fused_kind(cell, training):
+                seq_in, outs, cell_states = _run_fused(cell, seq_in, cell_states, training,
+                                                       need_seq)
+                final.extend(cell_states)
+                seq, last = seq_in, outs[-1]
+                continue
             if _is_fast_cell(cell):
                 proj_full, ctx = _project_all(cell, seq_in, training)
                 step_fn = (lambda p, s, c=cell, ctx=ctx: c._seq_step(p, s, ctx))
@@ -998,6 +1014,124 @@ class RNN(Layer):
         return cls(cell, **config)
 
 
+def _fused_kind(cell, training):
+    """"lstm" / "gru" when `cell` can run as one fused sequence op (`ops/rnn_ops.py`): a
+    built-in LSTM or GRU (`reset_after=True`) cell with tanh / relu and sigmoid, and no
+    recurrent dropout in this call. None otherwise (the unrolled loop runs instead)."""
+    if isinstance(cell, LSTMCell):
+        kind = "lstm"
+    elif isinstance(cell, GRUCell) and cell.reset_after:
+        kind = "gru"
+    else:
+        return None
+    if type(cell).call is not _GatedCell.call or type(cell)._seq_step not in (
+            LSTMCell._seq_step, GRUCell._seq_step):
+        return None
+    if _fused_activation(cell.activation) not in rnn_ops.ACTIVATIONS or \
+            _fused_activation(cell.recurrent_activation) != "sigmoid":
+        return None
+    if _training_flag(training) and 0.0 < cell.recurrent_dropout < 1.0:
+        return None
+    return kind
+
+
+def _fused_activation(fn):
+    known = {math_ops.tanh: "tanh", nn_ops.relu: "relu", math_ops.sigmoid: "sigmoid",
+             _lookup.get_activation("tanh"): "tanh", _lookup.get_activation("relu"): "relu",
+             _lookup.get_activation("sigmoid"): "sigmoid"}
+    try:
+        return known.get(fn)
+    except TypeError:  # an unhashable callable
+        return None
+
+
+def _run_fused(cell, x, states, training, need_seq):
+    """Runs `cell` over the sequence `x` (batch, time, features) as one fused op. Returns
+    (the output sequence (batch, time, units) or None, [the last output], final states)."""
+    dt = x.dtype
+    k, u, b_in, b_rec = cell._weights_for(dt)
+    x = _input_dropout(cell, x, training)
+    if states is None:
+        states = [_zeros_state(x[:, 0], s, dt) for s in _flat_sizes(cell.state_size)]
+    act = _fused_activation(cell.activation)
+    g = int(u.shape[-1])
+    if b_in is None:
+        b_in = array_ops.zeros((g,), dtype=dt)
+    if isinstance(cell, LSTMCell):
+        hs, cs = rnn_ops.lstm_sequence(x, k, b_in, states[0], states[1], u, activation=act)
+        final = [hs[:, -1], cs[:, -1]]
+    else:
+        if b_rec is None:
+            b_rec = array_ops.zeros((g,), dtype=dt)
+        hs = rnn_ops.gru_sequence(x, k, b_in, states[0], u, b_rec, activation=act)
+        final = [hs[:, -1]]
+    return (hs if need_seq else None), [final[0]], final
+
+
+def run_fused_pair(fw, bw, inputs, training):
+    """A Bidirectional layer's two directions as one fused op with a leading direction axis
+    (`ops/rnn_ops.py`), so every numpy call of the time loop serves both. Returns what the
+    two layers' calls would, `(fw_output, bw_output)` (each `[output] + states` with
+    `return_state`; the backward sequence in processing order), or None where the pair does
+    not qualify (the caller then calls the layers one by one)."""
+    if type(fw) is not type(bw) or not isinstance(fw, RNN) or not (fw.built and bw.built):
+        return None
+    cf, cb = fw.cell, bw.cell
+    kind = _fused_kind(cf, training)
+    if kind is None or kind != _fused_kind(cb, training) or type(cf) is not type(cb):
+        return None
+    if (cf.units != cb.units or _fused_activation(cf.activation) !=
+            _fused_activation(cb.activation) or fw.go_backwards or not bw.go_backwards or
+            fw._stateful or bw._stateful or fw.time_major or bw.time_major or
+            fw.return_sequences != bw.return_sequences or
+            fw.return_state != bw.return_state or fw.activity_regularizer is not None or
+            bw.activity_regularizer is not None or kind == "gru" and cf.use_bias != cb.use_bias):
+        return None
+    x = _to_tensor(inputs)
+    if x.shape.rank != 3 or not x.dtype.is_floating:
+        return None
+    dt = _dtypes_of(fw.compute_dtype)
+    if x.dtype != dt:
+        x = math_ops.cast(x, dt)
+    wf, wb = cf._weights_for(dt), cb._weights_for(dt)
+    g = int(wf[1].shape[-1])
+
+    def both(a, b, size=None):
+        if a is None:
+            a = b = array_ops.zeros((size,), dtype=dt)
+        return array_ops.stack([a, b], axis=0)
+    xs = array_ops.stack([_input_dropout(cf, x, training),
+                          indexing_ops.reverse(_input_dropout(cb, x, training), [1])], axis=0)
+    zeros = _zeros_state(x[:, 0], cf.units, dt)
+    h0 = array_ops.stack([zeros, zeros], axis=0)
+    act = _fused_activation(cf.activation)
+    k, u, b = both(wf[0], wb[0]), both(wf[1], wb[1]), both(wf[2], wb[2], g)
+    if kind == "lstm":
+        hs, cs = rnn_ops.lstm_sequence(xs, k, b, h0, h0, u, activation=act)
+        states = [[hs[d, :, -1], cs[d, :, -1]] for d in (0, 1)]
+    else:
+        hs = rnn_ops.gru_sequence(xs, k, b, h0, u, both(wf[3], wb[3], g), activation=act)
+        states = [[hs[d, :, -1]] for d in (0, 1)]
+    outs = []
+    for d in (0, 1):
+        y = hs[d] if fw.return_sequences else states[d][0]
+        outs.append([y] + states[d] if fw.return_state else y)
+    return outs[0], outs[1]
+
+
+def _dtypes_of(name):
+    from ... import dtypes
+    return dtypes.as_dtype(name)
+
+
+def _input_dropout(cell, x, training):
+    """Input dropout: one mask for every step of a sequence."""
+    if _training_flag(training) and 0.0 < cell.dropout < 1.0:
+        seq = x.shape.rank == 3
+        x = x * _dropout_mask(x[:, :1] if seq else x, cell.dropout, cell.seed)
+    return x
+
+
 def _project_all(cell, x, training):
     """The input projection `x @ kernel + bias` of a whole sequence (batch, time, features)
     or of one step (batch, features), and the step context (recurrent kernel, recurrent bias,
@@ -1006,8 +1140,7 @@ def _project_all(cell, x, training):
     k, u, b_in, b_rec = cell._weights_for(dt)
     train = _training_flag(training)
     seq = x.shape.rank == 3
-    if train and 0.0 < cell.dropout < 1.0:
-        x = x * _dropout_mask(x[:, :1] if seq else x, cell.dropout, cell.seed)
+    x = _input_dropout(cell, x, training)
     time = x.shape[1] if seq else None
     if seq and time is not None:
         # one 2-D matmul (batch * time, features) @ kernel: a single GEMM, also for its

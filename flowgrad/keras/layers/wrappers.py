@@ -173,8 +173,15 @@ class Bidirectional(Wrapper):
             half = len(states) // 2
             fw_kw["initial_state"] = states[:half]
             bw_kw["initial_state"] = states[half:]
-        y = self.forward_layer(inputs, **fw_kw)
-        y_rev = self.backward_layer(inputs, **bw_kw)
+        pair = None
+        if mask is None and initial_state is None:
+            from .recurrent import run_fused_pair
+            pair = run_fused_pair(self.forward_layer, self.backward_layer, inputs, training)
+        if pair is not None:
+            y, y_rev = pair
+        else:
+            y = self.forward_layer(inputs, **fw_kw)
+            y_rev = self.backward_layer(inputs, **bw_kw)
         if self.return_state:
             states = list(y[1:]) + list(y_rev[1:])
             y, y_rev = y[0], y_rev[0]

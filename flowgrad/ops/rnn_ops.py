@@ -1,0 +1,426 @@
+"""Fused recurrent sequences: a whole LSTM or GRU (Keras's `reset_after=True` form) over every
+time step as one op, with a fused backward op. The Keras `LSTM` / `GRU` layers use them.
+
+Why fused. Unrolled into primitive ops, one LSTM step is about a dozen ops forward and two
+dozen backward, each on a small (batch, units) array: a 200-step sequence becomes thousands of
+graph nodes, and the time goes to dispatch, not arithmetic. These kernels run the time loop
+in NumPy, write every step's results into preallocated time-major buffers with `out=`, and do
+whatever does not depend on the recursion once for the whole sequence: the weight gradient is
+a single GEMM over all steps, and the gate derivatives are computed for all steps at once.
+
+Primitives (all sequences batch-major, as the layers use them):
+
+* `LSTMSequence(x, kernel, bias, h0, c0, U)` -> `(hs, cs, gates, act_c)`: `hs`, `cs`
+  (batch, time, units) are the hidden and cell states after each step; `gates` and `act_c`
+  are saved for the backward op (gates in the internal order i, f, o, g, after activation).
+  The weights have Keras's layouts and gate order i, f, c, o; the input projection
+  `x @ kernel + bias` is computed inside, as one GEMM over every step.
+* `GRUSequence(x, kernel, bias, h0, U, rb)` -> `(hs, gates, ih)`: Keras's GRU with
+  `reset_after=True` (gate order z, r, h; `bias` the input bias, `rb` the recurrent one).
+* `LSTMSequenceGrad` / `GRUSequenceGrad`: the backward passes. Their own gradients (second
+  order) are taken by re-expressing the sequence with primitive ops (`lstm_sequence_reference`,
+  `gru_sequence_reference`) under nested tapes, so gradients of any order are available; only
+  first-order gradients take the fused path.
+
+Activations: `activation` is "tanh" or "relu", `recurrent_activation` "sigmoid"; the layers
+fall back to the unrolled primitive ops for anything else.
+"""
+
+from ..core.dispatch import execute
+from ..core.registry import register_op
+from . import array_ops, math_ops, nn_ops
+
+ACTIVATIONS = ("tanh", "relu")
+RECURRENT_ACTIVATIONS = ("sigmoid",)
+
+
+# -- elementwise helpers (in place on views) ---------------------------------------------------
+def _half_sigmoid_inplace(xp, z):
+    """`z` holds x / 2; overwrite it with sigmoid(x) = (1 + tanh(x / 2)) / 2."""
+    xp.tanh(z, out=z)
+    z *= 0.5
+    z += 0.5
+
+
+def _act_inplace(xp, z, activation):
+    if activation == "tanh":
+        xp.tanh(z, out=z)
+    else:
+        xp.maximum(z, 0, out=z)
+
+
+def _act_derivative(xp, y, activation):
+    """d activation / d x from the activation's output `y` (all steps at once)."""
+    if activation == "tanh":
+        d = y * y
+        xp.subtract(1, d, out=d)
+        return d
+    return (y > 0).astype(y.dtype)
+
+
+def _check(name, activation, recurrent_activation):
+    if activation not in ACTIVATIONS or recurrent_activation not in RECURRENT_ACTIVATIONS:
+        raise ValueError(f"{name}: activation must be one of {ACTIVATIONS} and "
+                         f"recurrent_activation one of {RECURRENT_ACTIVATIONS}; got "
+                         f"{activation!r}, {recurrent_activation!r}.")
+
+
+# -- LSTM ---------------------------------------------------------------------------------------
+# Buffers are batch-major (batch, time, ...), the layout of the layer's input and output
+# sequences, so nothing is transposed; a step works on the strided view `buf[:, :, t]`. Every
+# kernel works on a leading "direction" axis D: a Bidirectional layer runs its two directions
+# as one op (D = 2), so each numpy call of the time loop serves both; a single sequence is
+# D = 1 (`_lead` adds the axis, `_unlead` drops it).
+def _lead(arrays):
+    return [a[None] for a in arrays]
+
+
+def _unlead(arrays, single):
+    return tuple(a[0] for a in arrays) if single else tuple(arrays)
+
+
+def _t(a):
+    """Swaps the last two axes."""
+    return a.swapaxes(-1, -2)
+
+
+def _lstm_perm(xp, n):
+    """Keras's gate order i, f, c, o -> the internal i, f, o, g (the three sigmoid gates
+    contiguous, so one in-place sigmoid covers them)."""
+    return xp.concatenate([xp.arange(0, 2 * n), xp.arange(3 * n, 4 * n),
+                           xp.arange(2 * n, 3 * n)])
+
+
+def _lstm_kernel(xp, x, K, b, h0, c0, U, activation="tanh", recurrent_activation="sigmoid"):
+    _check("LSTMSequence", activation, recurrent_activation)
+    single = x.ndim == 3
+    if single:
+        x, K, b, h0, c0, U = _lead((x, K, b, h0, c0, U))
+    D, B, T, F = x.shape
+    G = U.shape[-1]
+    n = G // 4
+    dt = x.dtype
+    perm = _lstm_perm(xp, n)
+    # The sigmoid columns of the weights are pre-scaled by 1/2 (exact), so each sigmoid is
+    # one tanh and two in-place ops. `take` keeps the results C-contiguous.
+    scale = xp.ones((G,), dtype=dt)
+    scale[:3 * n] = 0.5
+    Kp = xp.take(K, perm, axis=-1) * scale
+    Up = xp.take(U, perm, axis=-1) * scale
+    bp = xp.take(b, perm, axis=-1) * scale
+    gates = xp.matmul(x.reshape(D, B * T, F), Kp).reshape(D, B, T, G)  # projection -> gates
+    gates += bp[:, None, None, :]
+    hs = xp.empty((D, B, T, n), dtype=dt)
+    cs = xp.empty((D, B, T, n), dtype=dt)
+    acs = xp.empty((D, B, T, n), dtype=dt)
+    h, c = h0, c0
+    for t in range(T):
+        z = gates[:, :, t]
+        z += xp.matmul(h, Up)
+        _half_sigmoid_inplace(xp, z[..., :3 * n])
+        _act_inplace(xp, z[..., 3 * n:], activation)
+        ct = cs[:, :, t]
+        xp.multiply(z[..., n:2 * n], c, out=ct)
+        ct += z[..., :n] * z[..., 3 * n:]
+        ac = acs[:, :, t]
+        if activation == "tanh":
+            xp.tanh(ct, out=ac)
+        else:
+            xp.maximum(ct, 0, out=ac)
+        h = hs[:, :, t]
+        xp.multiply(z[..., 2 * n:3 * n], ac, out=h)
+        c = ct
+    return _unlead((hs, cs, gates, acs), single)
+
+
+def _lstm_grad_kernel(xp, x, K, b, h0, c0, U, hs, cs, gates, acs, dhs, dcs,
+                      activation="tanh", recurrent_activation="sigmoid"):
+    single = x.ndim == 3
+    if single:
+        x, K, b, h0, c0, U, hs, cs, gates, acs, dhs, dcs = _lead(
+            (x, K, b, h0, c0, U, hs, cs, gates, acs, dhs, dcs))
+    D, B, T, n = hs.shape
+    F = x.shape[-1]
+    G = 4 * n
+    dt = hs.dtype
+    perm = _lstm_perm(xp, n)
+    inv = xp.argsort(perm)
+    UpT = xp.ascontiguousarray(_t(xp.take(U, perm, axis=-1)))
+    # dZ starts as the gates' derivatives w.r.t. their pre-activations (every step at once);
+    # each step multiplies its slice by the incoming gradients.
+    dZ = 1 - gates
+    dZ *= gates
+    dZ[..., 3 * n:] = _act_derivative(xp, gates[..., 3 * n:], activation)
+    dact = _act_derivative(xp, acs, activation)
+    M = xp.empty((D, B, G), dtype=dt)
+    dh_rec = xp.zeros((D, B, n), dtype=dt)
+    dc_rec = xp.zeros((D, B, n), dtype=dt)
+    for t in range(T - 1, -1, -1):
+        g = gates[:, :, t]
+        i, f, o, gg = g[..., :n], g[..., n:2 * n], g[..., 2 * n:3 * n], g[..., 3 * n:]
+        dh = dhs[:, :, t] + dh_rec
+        dc = dh * o
+        dc *= dact[:, :, t]
+        dc += dc_rec
+        dc += dcs[:, :, t]
+        xp.multiply(dc, gg, out=M[..., :n])
+        xp.multiply(dc, cs[:, :, t - 1] if t else c0, out=M[..., n:2 * n])
+        xp.multiply(dh, acs[:, :, t], out=M[..., 2 * n:3 * n])
+        xp.multiply(dc, i, out=M[..., 3 * n:])
+        m = dZ[:, :, t]
+        m *= M
+        dc_rec = dc * f
+        dh_rec = xp.matmul(m, UpT)
+    dZ2 = dZ.reshape(D, B * T, G)
+    dx = xp.matmul(dZ2, _t(xp.take(K, perm, axis=-1))).reshape(D, B, T, F)
+    dK = xp.take(xp.matmul(_t(x.reshape(D, B * T, F)), dZ2), inv, axis=-1)
+    db = xp.take(dZ2.sum(axis=1), inv, axis=-1)
+    hprev = xp.concatenate([h0[:, :, None], hs[:, :, :-1]], axis=2)[:, :, :T].reshape(D, B * T, n)
+    dU = xp.take(xp.matmul(_t(hprev), dZ2), inv, axis=-1)
+    return _unlead((dx, dK, db, dh_rec, dc_rec, dU), single)
+
+
+def _lstm_grad(e, dhs, dcs, dgates, dacs):
+    return execute(LSTM_SEQUENCE_GRAD, tuple(e.inputs) + tuple(e.outputs) + (dhs, dcs),
+                   e.attrs)
+
+
+def _lstm_grad_grad(e, *upstream):
+    primals, cotangents = e.inputs[:6], e.inputs[10:]
+    grads = _second_order(lstm_sequence_reference, primals, cotangents, upstream, e.attrs)
+    return grads[:6] + (None,) * 4 + grads[6:]
+
+
+LSTM_SEQUENCE = register_op("LSTMSequence", _lstm_kernel, grad=_lstm_grad, num_outputs=4,
+                            kinds="f")
+LSTM_SEQUENCE_GRAD = register_op("LSTMSequenceGrad", _lstm_grad_kernel, grad=_lstm_grad_grad,
+                                 num_outputs=6, kinds="f")
+
+
+def lstm_sequence(x, kernel, bias, h0, c0, recurrent_kernel, activation="tanh",
+                  recurrent_activation="sigmoid"):
+    """Runs an LSTM over a whole sequence.
+
+    Args:
+        x: (batch, time, features) inputs.
+        kernel: (features, 4 * units); bias: (4 * units,); recurrent_kernel:
+            (units, 4 * units); gates in Keras's order i, f, c, o.
+        h0, c0: (batch, units) initial states.
+        activation: "tanh" or "relu"; recurrent_activation: "sigmoid".
+        Every argument may carry one more leading axis, the direction: D independent
+        LSTMs (a Bidirectional layer's two) run as one op.
+
+    Returns:
+        `(hs, cs)`: (batch, time, units) hidden and cell states after each step.
+    """
+    _check("lstm_sequence", activation, recurrent_activation)
+    hs, cs, _, _ = execute(LSTM_SEQUENCE, (x, kernel, bias, h0, c0, recurrent_kernel),
+                           {"activation": activation,
+                            "recurrent_activation": recurrent_activation})
+    return hs, cs
+
+
+def lstm_sequence_reference(x, K, b, h0, c0, U, activation="tanh",
+                            recurrent_activation="sigmoid"):
+    """`lstm_sequence` written with primitive ops (the unrolled loop): the definition the
+    fused kernels are tested against, and the path for second-order gradients."""
+    if x.shape.rank == 4:
+        return _per_direction(lstm_sequence_reference, (x, K, b, h0, c0, U),
+                              activation=activation)
+    act = _activation_fn(activation)
+    h, c = h0, c0
+    hs, cs = [], []
+    for xt in _static_steps(x, "LSTMSequence"):
+        z = _matmul(xt, K) + b + _matmul(h, U)
+        zi, zf, zc, zo = array_ops.split(z, 4, axis=1)
+        c = math_ops.sigmoid(zf) * c + math_ops.sigmoid(zi) * act(zc)
+        h = math_ops.sigmoid(zo) * act(c)
+        hs.append(h)
+        cs.append(c)
+    return array_ops.stack(hs, axis=1), array_ops.stack(cs, axis=1)
+
+
+# -- GRU (reset_after=True) -----------------------------------------------------------------------
+def _gru_kernel(xp, x, K, b, h0, U, rb, activation="tanh", recurrent_activation="sigmoid"):
+    _check("GRUSequence", activation, recurrent_activation)
+    single = x.ndim == 3
+    if single:
+        x, K, b, h0, U, rb = _lead((x, K, b, h0, U, rb))
+    D, B, T, F = x.shape
+    G = U.shape[-1]
+    n = G // 3
+    dt = x.dtype
+    scale = xp.ones((G,), dtype=dt)
+    scale[:2 * n] = 0.5
+    bias = b.copy()
+    bias[:, :2 * n] += rb[:, :2 * n]  # the z / r recurrent biases simply add to the input ones
+    # gates: [z, r] (pre-scaled by 1/2, then sigmoid in place) and the candidate hh
+    gates = xp.matmul(x.reshape(D, B * T, F), K * scale).reshape(D, B, T, G)
+    gates += (bias * scale)[:, None, None, :]
+    Uzr = U[..., :2 * n] * 0.5
+    Uh = xp.ascontiguousarray(U[..., 2 * n:])
+    rbh = rb[:, None, 2 * n:]
+    hs = xp.empty((D, B, T, n), dtype=dt)
+    ih = xp.empty((D, B, T, n), dtype=dt)
+    h = h0
+    for t in range(T):
+        g = gates[:, :, t]
+        s = g[..., :2 * n]
+        s += xp.matmul(h, Uzr)
+        _half_sigmoid_inplace(xp, s)
+        it = ih[:, :, t]
+        xp.matmul(h, Uh, out=it)
+        it += rbh
+        a = g[..., 2 * n:]
+        a += s[..., n:] * it
+        _act_inplace(xp, a, activation)
+        ht = hs[:, :, t]
+        xp.subtract(h, a, out=ht)  # h = z * h_prev + (1 - z) * hh = hh + z * (h_prev - hh)
+        ht *= s[..., :n]
+        ht += a
+        h = ht
+    return _unlead((hs, gates, ih), single)
+
+
+def _gru_grad_kernel(xp, x, K, b, h0, U, rb, hs, gates, ih, dhs, activation="tanh",
+                     recurrent_activation="sigmoid"):
+    single = x.ndim == 3
+    if single:
+        x, K, b, h0, U, rb, hs, gates, ih, dhs = _lead((x, K, b, h0, U, rb, hs, gates, ih, dhs))
+    D, B, T, n = hs.shape
+    F = x.shape[-1]
+    G = 3 * n
+    dt = hs.dtype
+    UT = xp.ascontiguousarray(_t(U))
+    dI = 1 - gates  # d inner (h @ U + rb); starts as the z / r sigmoid derivatives
+    dI *= gates
+    dA = _act_derivative(xp, gates[..., 2 * n:], activation)  # -> d proj_h
+    dh_rec = xp.zeros((D, B, n), dtype=dt)
+    for t in range(T - 1, -1, -1):
+        g = gates[:, :, t]
+        z, r = g[..., :n], g[..., n:2 * n]
+        dh = dhs[:, :, t] + dh_rec
+        hprev = hs[:, :, t - 1] if t else h0
+        m = dI[:, :, t]
+        a = dA[:, :, t]
+        d = dh * z                             # dh * z flows straight to h_prev
+        dh_rec = d
+        m[..., :n] *= hprev - g[..., 2 * n:]
+        m[..., :n] *= dh                       # d z
+        a *= dh - d                            # d of the candidate's pre-activation
+        m[..., n:2 * n] *= a * ih[:, :, t]     # d r
+        xp.multiply(a, r, out=m[..., 2 * n:])  # d ih
+        dh_rec += xp.matmul(m, UT)
+    dI2 = dI.reshape(D, B * T, G)
+    hprev = xp.concatenate([h0[:, :, None], hs[:, :, :-1]], axis=2)[:, :, :T].reshape(D, B * T, n)
+    dU = xp.matmul(_t(hprev), dI2)
+    drb = dI2.sum(axis=1)
+    dI[..., 2 * n:] = dA   # now d proj
+    x2 = x.reshape(D, B * T, F)
+    dK = xp.matmul(_t(x2), dI2)
+    db = dI2.sum(axis=1)
+    dx = xp.matmul(dI2, _t(K)).reshape(D, B, T, F)
+    return _unlead((dx, dK, db, dh_rec, dU, drb), single)
+
+
+def _gru_grad(e, dhs, dgates, dih):
+    return execute(GRU_SEQUENCE_GRAD, tuple(e.inputs) + tuple(e.outputs) + (dhs,), e.attrs)
+
+
+def _gru_grad_grad(e, *upstream):
+    primals, cotangents = e.inputs[:6], e.inputs[9:]
+    grads = _second_order(gru_sequence_reference, primals, cotangents, upstream, e.attrs)
+    return grads[:6] + (None,) * 3 + grads[6:]
+
+
+GRU_SEQUENCE = register_op("GRUSequence", _gru_kernel, grad=_gru_grad, num_outputs=3,
+                           kinds="f")
+GRU_SEQUENCE_GRAD = register_op("GRUSequenceGrad", _gru_grad_kernel, grad=_gru_grad_grad,
+                                num_outputs=6, kinds="f")
+
+
+def gru_sequence(x, kernel, bias, h0, recurrent_kernel, recurrent_bias, activation="tanh",
+                 recurrent_activation="sigmoid"):
+    """Runs a GRU (Keras's `reset_after=True` form) over a whole sequence.
+
+    Args:
+        x: (batch, time, features) inputs.
+        kernel: (features, 3 * units); bias: the input bias (3 * units,);
+            recurrent_kernel: (units, 3 * units); recurrent_bias: (3 * units,); gates in
+            Keras's order z, r, h.
+        h0: (batch, units) initial state.
+        Every argument may carry a leading direction axis, as in `lstm_sequence`.
+
+    Returns:
+        hs: (batch, time, units) states after each step.
+    """
+    _check("gru_sequence", activation, recurrent_activation)
+    return execute(GRU_SEQUENCE, (x, kernel, bias, h0, recurrent_kernel, recurrent_bias),
+                   {"activation": activation, "recurrent_activation": recurrent_activation})[0]
+
+
+def gru_sequence_reference(x, K, b, h0, U, rb, activation="tanh",
+                           recurrent_activation="sigmoid"):
+    """`gru_sequence` with primitive ops (see `lstm_sequence_reference`)."""
+    if x.shape.rank == 4:
+        return _per_direction(gru_sequence_reference, (x, K, b, h0, U, rb),
+                              activation=activation)
+    act = _activation_fn(activation)
+    h = h0
+    hs = []
+    for xt in _static_steps(x, "GRUSequence"):
+        p = _matmul(xt, K) + b
+        inner = _matmul(h, U) + rb
+        xz, xr, xh = array_ops.split(p, 3, axis=1)
+        iz, ir, ih = array_ops.split(inner, 3, axis=1)
+        z = math_ops.sigmoid(xz + iz)
+        r = math_ops.sigmoid(xr + ir)
+        hh = act(xh + r * ih)
+        h = z * h + (1.0 - z) * hh
+        hs.append(h)
+    return (array_ops.stack(hs, axis=1),)
+
+
+def _per_direction(reference, args, **attrs):
+    """A reference over a leading direction axis: each direction separately, stacked."""
+    per = [reference(*[a[d] for a in args], **attrs)
+           for d in range(int(args[0].shape[0]))]
+    return tuple(array_ops.stack([p[k] for p in per], axis=0) for k in range(len(per[0])))
+
+
+# -- shared ---------------------------------------------------------------------------------------
+def _matmul(a, b):
+    from .linalg_ops import matmul
+    return matmul(a, b)
+
+
+def _activation_fn(name):
+    return math_ops.tanh if name == "tanh" else nn_ops.relu
+
+
+def _static_steps(x, name):
+    steps = x.shape[1]
+    if steps is None:
+        raise NotImplementedError(
+            f"Second-order gradients of {name} need a static number of time steps; this trace "
+            "has an unknown time dimension. Give the model a fixed sequence length.")
+    return array_ops.unstack(x, axis=1)
+
+
+def _second_order(reference, primals, cotangents, upstream, attrs):
+    """The gradient of a fused backward op: the first-order gradient of `reference` written
+    with primitive ops under one tape, differentiated again under an outer one.
+
+    Returns the gradients w.r.t. `primals + cotangents`."""
+    from ..core.tape import GradientTape
+    with GradientTape(persistent=True) as outer:
+        outer.watch(list(primals) + list(cotangents))
+        with GradientTape() as inner:
+            inner.watch(list(primals))
+            outs = reference(*primals, **attrs)
+        first = inner.gradient(list(outs), list(primals), output_gradients=list(cotangents),
+                               unconnected_gradients="zero")
+    pairs = [(f, u) for f, u in zip(first, upstream) if u is not None]
+    grads = outer.gradient([f for f, _ in pairs], list(primals) + list(cotangents),
+                           output_gradients=[u for _, u in pairs])
+    return tuple(grads)

@@ -91,11 +91,14 @@ def _lstm_perm(xp, n):
                            xp.arange(2 * n, 3 * n)])
 
 
-def _lstm_kernel(xp, x, K, b, h0, c0, U, activation="tanh", recurrent_activation="sigmoid"):
+def _lstm_kernel(xp, x, K, b, h0, c0, U, mask=None, activation="tanh",
+                 recurrent_activation="sigmoid"):
     _check("LSTMSequence", activation, recurrent_activation)
     single = x.ndim == 3
     if single:
         x, K, b, h0, c0, U = _lead((x, K, b, h0, c0, U))
+        mask = None if mask is None else mask[None]
+    m = _step_masks(xp, mask, x.dtype)
     D, B, T, F = x.shape
     G = U.shape[-1]
     n = G // 4
@@ -127,18 +130,25 @@ def _lstm_kernel(xp, x, K, b, h0, c0, U, activation="tanh", recurrent_activation
             xp.tanh(ct, out=ac)
         else:
             xp.maximum(ct, 0, out=ac)
-        h = hs[:, :, t]
-        xp.multiply(z[..., 2 * n:3 * n], ac, out=h)
-        c = ct
+        ht = hs[:, :, t]
+        xp.multiply(z[..., 2 * n:3 * n], ac, out=ht)
+        if m is not None:  # a masked step keeps the previous states: s = prev + m * (new - prev)
+            for new, prev in ((ct, c), (ht, h)):
+                new -= prev
+                new *= m[:, :, t]
+                new += prev
+        h, c = ht, ct
     return _unlead((hs, cs, gates, acs), single)
 
 
-def _lstm_grad_kernel(xp, x, K, b, h0, c0, U, hs, cs, gates, acs, dhs, dcs,
+def _lstm_grad_kernel(xp, x, K, b, h0, c0, U, hs, cs, gates, acs, dhs, dcs, mask=None,
                       activation="tanh", recurrent_activation="sigmoid"):
     single = x.ndim == 3
     if single:
         x, K, b, h0, c0, U, hs, cs, gates, acs, dhs, dcs = _lead(
             (x, K, b, h0, c0, U, hs, cs, gates, acs, dhs, dcs))
+        mask = None if mask is None else mask[None]
+    m = _step_masks(xp, mask, x.dtype)
     D, B, T, n = hs.shape
     F = x.shape[-1]
     G = 4 * n
@@ -159,18 +169,26 @@ def _lstm_grad_kernel(xp, x, K, b, h0, c0, U, hs, cs, gates, acs, dhs, dcs,
         g = gates[:, :, t]
         i, f, o, gg = g[..., :n], g[..., n:2 * n], g[..., 2 * n:3 * n], g[..., 3 * n:]
         dh = dhs[:, :, t] + dh_rec
+        dcs_t = dc_rec + dcs[:, :, t]
+        if m is not None:  # the masked share of a state's gradient passes straight through
+            mt = m[:, :, t]
+            dh_pass, dc_pass = dh - dh * mt, dcs_t - dcs_t * mt
+            dh *= mt
+            dcs_t *= mt
         dc = dh * o
         dc *= dact[:, :, t]
-        dc += dc_rec
-        dc += dcs[:, :, t]
+        dc += dcs_t
         xp.multiply(dc, gg, out=M[..., :n])
         xp.multiply(dc, cs[:, :, t - 1] if t else c0, out=M[..., n:2 * n])
         xp.multiply(dh, acs[:, :, t], out=M[..., 2 * n:3 * n])
         xp.multiply(dc, i, out=M[..., 3 * n:])
-        m = dZ[:, :, t]
-        m *= M
+        dz = dZ[:, :, t]
+        dz *= M
         dc_rec = dc * f
-        dh_rec = xp.matmul(m, UpT)
+        dh_rec = xp.matmul(dz, UpT)
+        if m is not None:
+            dh_rec += dh_pass
+            dc_rec += dc_pass
     dZ2 = dZ.reshape(D, B * T, G)
     dx = xp.matmul(dZ2, _t(xp.take(K, perm, axis=-1))).reshape(D, B, T, F)
     dK = xp.take(xp.matmul(_t(x.reshape(D, B * T, F)), dZ2), inv, axis=-1)
@@ -181,14 +199,17 @@ def _lstm_grad_kernel(xp, x, K, b, h0, c0, U, hs, cs, gates, acs, dhs, dcs,
 
 
 def _lstm_grad(e, dhs, dcs, dgates, dacs):
-    return execute(LSTM_SEQUENCE_GRAD, tuple(e.inputs) + tuple(e.outputs) + (dhs, dcs),
-                   e.attrs)
+    ins = tuple(e.inputs)
+    grads = execute(LSTM_SEQUENCE_GRAD, ins[:6] + tuple(e.outputs) + (dhs, dcs) + ins[6:],
+                    e.attrs)
+    return tuple(grads) + (None,) * len(ins[6:])
 
 
 def _lstm_grad_grad(e, *upstream):
-    primals, cotangents = e.inputs[:6], e.inputs[10:]
-    grads = _second_order(lstm_sequence_reference, primals, cotangents, upstream, e.attrs)
-    return grads[:6] + (None,) * 4 + grads[6:]
+    primals, cotangents, mask = e.inputs[:6], e.inputs[10:12], e.inputs[12:]
+    grads = _second_order(lstm_sequence_reference, primals, cotangents, upstream,
+                          dict(e.attrs, mask=mask[0] if mask else None))
+    return grads[:6] + (None,) * 4 + grads[6:] + (None,) * len(mask)
 
 
 LSTM_SEQUENCE = register_op("LSTMSequence", _lstm_kernel, grad=_lstm_grad, num_outputs=4,
@@ -197,7 +218,7 @@ LSTM_SEQUENCE_GRAD = register_op("LSTMSequenceGrad", _lstm_grad_kernel, grad=_ls
                                  num_outputs=6, kinds="f")
 
 
-def lstm_sequence(x, kernel, bias, h0, c0, recurrent_kernel, activation="tanh",
+def lstm_sequence(x, kernel, bias, h0, c0, recurrent_kernel, mask=None, activation="tanh",
                   recurrent_activation="sigmoid"):
     """Runs an LSTM over a whole sequence.
 
@@ -206,6 +227,9 @@ def lstm_sequence(x, kernel, bias, h0, c0, recurrent_kernel, activation="tanh",
         kernel: (features, 4 * units); bias: (4 * units,); recurrent_kernel:
             (units, 4 * units); gates in Keras's order i, f, c, o.
         h0, c0: (batch, units) initial states.
+        mask: optional (batch, time) bool or 0 / 1 floats; a masked step keeps the previous
+            states (and so repeats the previous output, as Keras does with zero initial
+            states).
         activation: "tanh" or "relu"; recurrent_activation: "sigmoid".
         Every argument may carry one more leading axis, the direction: D independent
         LSTMs (a Bidirectional layer's two) run as one op.
@@ -214,38 +238,46 @@ def lstm_sequence(x, kernel, bias, h0, c0, recurrent_kernel, activation="tanh",
         `(hs, cs)`: (batch, time, units) hidden and cell states after each step.
     """
     _check("lstm_sequence", activation, recurrent_activation)
-    hs, cs, _, _ = execute(LSTM_SEQUENCE, (x, kernel, bias, h0, c0, recurrent_kernel),
-                           {"activation": activation,
-                            "recurrent_activation": recurrent_activation})
+    ins = (x, kernel, bias, h0, c0, recurrent_kernel) + _mask_input(mask, x)
+    hs, cs, _, _ = execute(LSTM_SEQUENCE, ins, {"activation": activation,
+                                                 "recurrent_activation": recurrent_activation})
     return hs, cs
 
 
-def lstm_sequence_reference(x, K, b, h0, c0, U, activation="tanh",
+def lstm_sequence_reference(x, K, b, h0, c0, U, mask=None, activation="tanh",
                             recurrent_activation="sigmoid"):
     """`lstm_sequence` written with primitive ops (the unrolled loop): the definition the
     fused kernels are tested against, and the path for second-order gradients."""
     if x.shape.rank == 4:
-        return _per_direction(lstm_sequence_reference, (x, K, b, h0, c0, U),
+        return _per_direction(lstm_sequence_reference, (x, K, b, h0, c0, U), mask,
                               activation=activation)
     act = _activation_fn(activation)
     h, c = h0, c0
     hs, cs = [], []
-    for xt in _static_steps(x, "LSTMSequence"):
+    for t, xt in enumerate(_static_steps(x, "LSTMSequence")):
         z = _matmul(xt, K) + b + _matmul(h, U)
         zi, zf, zc, zo = array_ops.split(z, 4, axis=1)
-        c = math_ops.sigmoid(zf) * c + math_ops.sigmoid(zi) * act(zc)
-        h = math_ops.sigmoid(zo) * act(c)
+        c_new = math_ops.sigmoid(zf) * c + math_ops.sigmoid(zi) * act(zc)
+        h_new = math_ops.sigmoid(zo) * act(c_new)
+        if mask is None:
+            h, c = h_new, c_new
+        else:
+            mt = _mask_step(mask, t, x.dtype)
+            h, c = h + mt * (h_new - h), c + mt * (c_new - c)
         hs.append(h)
         cs.append(c)
     return array_ops.stack(hs, axis=1), array_ops.stack(cs, axis=1)
 
 
 # -- GRU (reset_after=True) -----------------------------------------------------------------------
-def _gru_kernel(xp, x, K, b, h0, U, rb, activation="tanh", recurrent_activation="sigmoid"):
+def _gru_kernel(xp, x, K, b, h0, U, rb, mask=None, activation="tanh",
+                recurrent_activation="sigmoid"):
     _check("GRUSequence", activation, recurrent_activation)
     single = x.ndim == 3
     if single:
         x, K, b, h0, U, rb = _lead((x, K, b, h0, U, rb))
+        mask = None if mask is None else mask[None]
+    m = _step_masks(xp, mask, x.dtype)
     D, B, T, F = x.shape
     G = U.shape[-1]
     n = G // 3
@@ -278,15 +310,21 @@ def _gru_kernel(xp, x, K, b, h0, U, rb, activation="tanh", recurrent_activation=
         xp.subtract(h, a, out=ht)  # h = z * h_prev + (1 - z) * hh = hh + z * (h_prev - hh)
         ht *= s[..., :n]
         ht += a
+        if m is not None:
+            ht -= h
+            ht *= m[:, :, t]
+            ht += h
         h = ht
     return _unlead((hs, gates, ih), single)
 
 
-def _gru_grad_kernel(xp, x, K, b, h0, U, rb, hs, gates, ih, dhs, activation="tanh",
+def _gru_grad_kernel(xp, x, K, b, h0, U, rb, hs, gates, ih, dhs, mask=None, activation="tanh",
                      recurrent_activation="sigmoid"):
     single = x.ndim == 3
     if single:
         x, K, b, h0, U, rb, hs, gates, ih, dhs = _lead((x, K, b, h0, U, rb, hs, gates, ih, dhs))
+        mask = None if mask is None else mask[None]
+    m = _step_masks(xp, mask, x.dtype)
     D, B, T, n = hs.shape
     F = x.shape[-1]
     G = 3 * n
@@ -301,16 +339,22 @@ def _gru_grad_kernel(xp, x, K, b, h0, U, rb, hs, gates, ih, dhs, activation="tan
         z, r = g[..., :n], g[..., n:2 * n]
         dh = dhs[:, :, t] + dh_rec
         hprev = hs[:, :, t - 1] if t else h0
-        m = dI[:, :, t]
+        if m is not None:  # the masked share passes straight to the previous state
+            mt = m[:, :, t]
+            dh_pass = dh - dh * mt
+            dh *= mt
+        di = dI[:, :, t]
         a = dA[:, :, t]
-        d = dh * z                             # dh * z flows straight to h_prev
+        d = dh * z                              # dh * z flows straight to h_prev
         dh_rec = d
-        m[..., :n] *= hprev - g[..., 2 * n:]
-        m[..., :n] *= dh                       # d z
-        a *= dh - d                            # d of the candidate's pre-activation
-        m[..., n:2 * n] *= a * ih[:, :, t]     # d r
-        xp.multiply(a, r, out=m[..., 2 * n:])  # d ih
-        dh_rec += xp.matmul(m, UT)
+        di[..., :n] *= hprev - g[..., 2 * n:]
+        di[..., :n] *= dh                       # d z
+        a *= dh - d                             # d of the candidate's pre-activation
+        di[..., n:2 * n] *= a * ih[:, :, t]     # d r
+        xp.multiply(a, r, out=di[..., 2 * n:])  # d ih
+        dh_rec += xp.matmul(di, UT)
+        if m is not None:
+            dh_rec += dh_pass
     dI2 = dI.reshape(D, B * T, G)
     hprev = xp.concatenate([h0[:, :, None], hs[:, :, :-1]], axis=2)[:, :, :T].reshape(D, B * T, n)
     dU = xp.matmul(_t(hprev), dI2)
@@ -324,13 +368,16 @@ def _gru_grad_kernel(xp, x, K, b, h0, U, rb, hs, gates, ih, dhs, activation="tan
 
 
 def _gru_grad(e, dhs, dgates, dih):
-    return execute(GRU_SEQUENCE_GRAD, tuple(e.inputs) + tuple(e.outputs) + (dhs,), e.attrs)
+    ins = tuple(e.inputs)
+    grads = execute(GRU_SEQUENCE_GRAD, ins[:6] + tuple(e.outputs) + (dhs,) + ins[6:], e.attrs)
+    return tuple(grads) + (None,) * len(ins[6:])
 
 
 def _gru_grad_grad(e, *upstream):
-    primals, cotangents = e.inputs[:6], e.inputs[9:]
-    grads = _second_order(gru_sequence_reference, primals, cotangents, upstream, e.attrs)
-    return grads[:6] + (None,) * 3 + grads[6:]
+    primals, cotangents, mask = e.inputs[:6], e.inputs[9:10], e.inputs[10:]
+    grads = _second_order(gru_sequence_reference, primals, cotangents, upstream,
+                          dict(e.attrs, mask=mask[0] if mask else None))
+    return grads[:6] + (None,) * 3 + grads[6:] + (None,) * len(mask)
 
 
 GRU_SEQUENCE = register_op("GRUSequence", _gru_kernel, grad=_gru_grad, num_outputs=3,
@@ -339,8 +386,8 @@ GRU_SEQUENCE_GRAD = register_op("GRUSequenceGrad", _gru_grad_kernel, grad=_gru_g
                                 num_outputs=6, kinds="f")
 
 
-def gru_sequence(x, kernel, bias, h0, recurrent_kernel, recurrent_bias, activation="tanh",
-                 recurrent_activation="sigmoid"):
+def gru_sequence(x, kernel, bias, h0, recurrent_kernel, recurrent_bias, mask=None,
+                 activation="tanh", recurrent_activation="sigmoid"):
     """Runs a GRU (Keras's `reset_after=True` form) over a whole sequence.
 
     Args:
@@ -349,26 +396,28 @@ def gru_sequence(x, kernel, bias, h0, recurrent_kernel, recurrent_bias, activati
             recurrent_kernel: (units, 3 * units); recurrent_bias: (3 * units,); gates in
             Keras's order z, r, h.
         h0: (batch, units) initial state.
+        mask: optional (batch, time); a masked step keeps the previous state.
         Every argument may carry a leading direction axis, as in `lstm_sequence`.
 
     Returns:
         hs: (batch, time, units) states after each step.
     """
     _check("gru_sequence", activation, recurrent_activation)
-    return execute(GRU_SEQUENCE, (x, kernel, bias, h0, recurrent_kernel, recurrent_bias),
-                   {"activation": activation, "recurrent_activation": recurrent_activation})[0]
+    ins = (x, kernel, bias, h0, recurrent_kernel, recurrent_bias) + _mask_input(mask, x)
+    return execute(GRU_SEQUENCE, ins, {"activation": activation,
+                                       "recurrent_activation": recurrent_activation})[0]
 
 
-def gru_sequence_reference(x, K, b, h0, U, rb, activation="tanh",
+def gru_sequence_reference(x, K, b, h0, U, rb, mask=None, activation="tanh",
                            recurrent_activation="sigmoid"):
     """`gru_sequence` with primitive ops (see `lstm_sequence_reference`)."""
     if x.shape.rank == 4:
-        return _per_direction(gru_sequence_reference, (x, K, b, h0, U, rb),
+        return _per_direction(gru_sequence_reference, (x, K, b, h0, U, rb), mask,
                               activation=activation)
     act = _activation_fn(activation)
     h = h0
     hs = []
-    for xt in _static_steps(x, "GRUSequence"):
+    for t, xt in enumerate(_static_steps(x, "GRUSequence")):
         p = _matmul(xt, K) + b
         inner = _matmul(h, U) + rb
         xz, xr, xh = array_ops.split(p, 3, axis=1)
@@ -376,19 +425,41 @@ def gru_sequence_reference(x, K, b, h0, U, rb, activation="tanh",
         z = math_ops.sigmoid(xz + iz)
         r = math_ops.sigmoid(xr + ir)
         hh = act(xh + r * ih)
-        h = z * h + (1.0 - z) * hh
+        h_new = z * h + (1.0 - z) * hh
+        h = h_new if mask is None else h + _mask_step(mask, t, x.dtype) * (h_new - h)
         hs.append(h)
     return (array_ops.stack(hs, axis=1),)
 
 
-def _per_direction(reference, args, **attrs):
+def _per_direction(reference, args, mask, **attrs):
     """A reference over a leading direction axis: each direction separately, stacked."""
-    per = [reference(*[a[d] for a in args], **attrs)
+    per = [reference(*[a[d] for a in args], mask=None if mask is None else mask[d], **attrs)
            for d in range(int(args[0].shape[0]))]
     return tuple(array_ops.stack([p[k] for p in per], axis=0) for k in range(len(per[0])))
 
 
 # -- shared ---------------------------------------------------------------------------------------
+def _mask_input(mask, x):
+    """The optional mask as the op's last input: 0 / 1 in x's dtype."""
+    if mask is None:
+        return ()
+    from ._common import to_tensor
+    mask = to_tensor(mask)
+    return (mask if mask.dtype == x.dtype else math_ops.cast(mask, x.dtype),)
+
+
+def _step_masks(xp, mask, dtype):
+    """(D, B, T) 0 / 1 -> (D, B, T, 1) in `dtype`, so `m[:, :, t]` broadcasts over units."""
+    if mask is None:
+        return None
+    return xp.asarray(mask, dtype=dtype)[..., None]
+
+
+def _mask_step(mask, t, dtype):
+    mt = array_ops.expand_dims(mask[:, t], -1)
+    return mt if mt.dtype == dtype else math_ops.cast(mt, dtype)
+
+
 def _matmul(a, b):
     from .linalg_ops import matmul
     return matmul(a, b)

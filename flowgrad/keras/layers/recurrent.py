@@ -791,6 +791,12 @@ class RNN(Layer):
             return [out] + list(final)
         return out
 
+    def _fused_mask_ok(self, mask, states):
+        """A masked sequence runs fused from zero initial states: then a masked step's
+        output, the previous output (Keras starts it at zeros), is the previous state, which
+        the fused op keeps; `zero_output_for_mask` zeroes those outputs afterwards."""
+        return mask is None or (states is None and not self._stateful)
+
     def _cells_in_order(self):
         cell = self.cell
         if isinstance(cell, StackedRNNCells) and _is_fast_cell(cell):
@@ -810,12 +816,12 @@ class RNN(Layer):
         outs = None
         for n, cell in enumerate(cells):
             k = len(_flat_sizes(cell.state_size))
-            if mask is None and _fused_kind(cell, training):
+            if _fused_kind(cell, training) and self._fused_mask_ok(mask, states):
                 cell_states = list(states[i:i + k]) if states is not None else None
                 i += k
                 need = self.return_sequences or n < len(cells) - 1
                 seq_in, outs, cell_states = _run_fused(cell, seq_in, cell_states, training,
-                                                       need)
+                                                       need, mask, self.zero_output_for_mask)
                 final.extend(cell_states)
                 continue
             if _is_fast_cell(cell):
@@ -880,6 +886,7 @@ class RNN(Layer):
         dimension)."""
         from ...ops import control_flow_ops
         cells = self._cells_in_order()
+        initial = states
         if states is None:
             states = []
             ref = x[:, 0]
@@ -897,9 +904,9 @@ class RNN(Layer):
             cell_states = list(states[i:i + k])
             i += k
             need_seq = self.return_sequences or n < len(cells) - 1
-            if mask is None and _fused_kind(cell, training):
+            if _fused_kind(cell, training) and self._fused_mask_ok(mask, initial):
                 seq_in, outs, cell_states = _run_fused(cell, seq_in, cell_states, training,
-                                                       need_seq)
+                                                       need_seq, mask, self.zero_output_for_mask)
                 final.extend(cell_states)
                 seq, last = seq_in, outs[-1]
                 continue
@@ -1045,7 +1052,7 @@ def _fused_activation(fn):
         return None
 
 
-def _run_fused(cell, x, states, training, need_seq):
+def _run_fused(cell, x, states, training, need_seq, mask=None, zero_output=False):
     """Runs `cell` over the sequence `x` (batch, time, features) as one fused op. Returns
     (the output sequence (batch, time, units) or None, [the last output], final states)."""
     dt = x.dtype
@@ -1058,17 +1065,22 @@ def _run_fused(cell, x, states, training, need_seq):
     if b_in is None:
         b_in = array_ops.zeros((g,), dtype=dt)
     if isinstance(cell, LSTMCell):
-        hs, cs = rnn_ops.lstm_sequence(x, k, b_in, states[0], states[1], u, activation=act)
+        hs, cs = rnn_ops.lstm_sequence(x, k, b_in, states[0], states[1], u, mask=mask,
+                                       activation=act)
         final = [hs[:, -1], cs[:, -1]]
     else:
         if b_rec is None:
             b_rec = array_ops.zeros((g,), dtype=dt)
-        hs = rnn_ops.gru_sequence(x, k, b_in, states[0], u, b_rec, activation=act)
+        hs = rnn_ops.gru_sequence(x, k, b_in, states[0], u, b_rec, mask=mask, activation=act)
         final = [hs[:, -1]]
-    return (hs if need_seq else None), [final[0]], final
+    last = final[0]
+    if mask is not None and zero_output:
+        hs = hs * array_ops.expand_dims(math_ops.cast(mask, dt), -1)
+        last = hs[:, -1]
+    return (hs if need_seq else None), [last], final
 
 
-def run_fused_pair(fw, bw, inputs, training):
+def run_fused_pair(fw, bw, inputs, training, mask=None):
     """A Bidirectional layer's two directions as one fused op with a leading direction axis
     (`ops/rnn_ops.py`), so every numpy call of the time loop serves both. Returns what the
     two layers' calls would, `(fw_output, bw_output)` (each `[output] + states` with
@@ -1083,6 +1095,7 @@ def run_fused_pair(fw, bw, inputs, training):
     if (cf.units != cb.units or _fused_activation(cf.activation) !=
             _fused_activation(cb.activation) or fw.go_backwards or not bw.go_backwards or
             fw._stateful or bw._stateful or fw.time_major or bw.time_major or
+            fw.zero_output_for_mask != bw.zero_output_for_mask or
             fw.return_sequences != bw.return_sequences or
             fw.return_state != bw.return_state or fw.activity_regularizer is not None or
             bw.activity_regularizer is not None or kind == "gru" and cf.use_bias != cb.use_bias):
@@ -1106,15 +1119,22 @@ def run_fused_pair(fw, bw, inputs, training):
     h0 = array_ops.stack([zeros, zeros], axis=0)
     act = _fused_activation(cf.activation)
     k, u, b = both(wf[0], wb[0]), both(wf[1], wb[1]), both(wf[2], wb[2], g)
+    masks = None
+    if mask is not None:
+        mask = _to_tensor(mask)
+        masks = array_ops.stack([mask, indexing_ops.reverse(mask, [1])], axis=0)
     if kind == "lstm":
-        hs, cs = rnn_ops.lstm_sequence(xs, k, b, h0, h0, u, activation=act)
+        hs, cs = rnn_ops.lstm_sequence(xs, k, b, h0, h0, u, mask=masks, activation=act)
         states = [[hs[d, :, -1], cs[d, :, -1]] for d in (0, 1)]
     else:
-        hs = rnn_ops.gru_sequence(xs, k, b, h0, u, both(wf[3], wb[3], g), activation=act)
+        hs = rnn_ops.gru_sequence(xs, k, b, h0, u, both(wf[3], wb[3], g), mask=masks,
+                                  activation=act)
         states = [[hs[d, :, -1]] for d in (0, 1)]
+    if masks is not None and fw.zero_output_for_mask:
+        hs = hs * array_ops.expand_dims(math_ops.cast(masks, dt), -1)
     outs = []
     for d in (0, 1):
-        y = hs[d] if fw.return_sequences else states[d][0]
+        y = hs[d] if fw.return_sequences else hs[d, :, -1]
         outs.append([y] + states[d] if fw.return_state else y)
     return outs[0], outs[1]
 

@@ -174,9 +174,10 @@ class Bidirectional(Wrapper):
             fw_kw["initial_state"] = states[:half]
             bw_kw["initial_state"] = states[half:]
         pair = None
-        if mask is None and initial_state is None:
+        if initial_state is None:
             from .recurrent import run_fused_pair
-            pair = run_fused_pair(self.forward_layer, self.backward_layer, inputs, training)
+            pair = run_fused_pair(self.forward_layer, self.backward_layer, inputs, training,
+                                  kw.get("mask"))
         if pair is not None:
             y, y_rev = pair
         else:

@@ -345,7 +345,9 @@ def reshape(tensor, shape, name=None):
     if isinstance(shape, TensorShape):
         shape = [-1 if d is None else d for d in shape.as_list()]
     dims = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(d) for d in shape)
-    if dims == t._value.shape:
+    if dims == t._value.shape and getattr(t, "_alt", None) is None:
+        # (not in a trace with unknown dims: there the equality holds for this shadow only,
+        # and the op must stay so that other sizes are checked)
         return t if not ctx.tapes else execute(RESHAPE, (t,), {"shape": dims})
     n = t._value.size
     known = _math.prod(d for d in dims if d != -1) if dims else 1

@@ -291,6 +291,19 @@ def test_retracing_warning_names_the_shape_for_exact_retraces():
     assert "[6]" in str(rec[0].message)
 
 
+def test_reshape_to_the_traced_size_is_still_checked_at_other_sizes():
+    """`reshape(x, [3])` traced on a size-3 shadow is a no-op for that shadow only: the op
+    must stay in the graph, so a size-4 input fails as it does eagerly instead of passing
+    through unchanged."""
+    f = tf.function(lambda x: tf.reshape(x, [3]), input_signature=[S([None])],
+                    autograph=False)
+    np.testing.assert_array_equal(f(np.arange(3, dtype=np.float32)).numpy(), [0, 1, 2])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RetracingWarning)
+        with pytest.raises(InvalidArgumentError, match="reshape"):
+            f(np.arange(4, dtype=np.float32))
+
+
 def test_retracing_warning_points_at_the_caller():
     f = tf.function(lambda x: x + 1.0, autograph=False)
     f(tf.ones([1]))

@@ -38,53 +38,6 @@ _DENSE_INIT = {"class_name": "VarianceScaling",
                "config": {"scale": 1.0 / 3.0, "mode": "fan_out", "distribution": "uniform"}}
 
 
-def _normalization_class():
-    """A per-channel standardisation layer with Keras 3's `Normalization` weights (mean,
-    variance, count; all non-trainable). flowgrad has no `keras.layers.Normalization` yet,
-    so EfficientNet carries this minimal one (not adaptable)."""
-    from ..engine.base_layer import Layer
-
-    class Normalization(Layer):
-        def __init__(self, axis=-1, **kwargs):
-            super().__init__(**kwargs)
-            self.axis = axis
-
-        def build(self, input_shape):
-            rank = len(input_shape)
-            axis = self.axis % rank
-            channels = int(input_shape[axis])
-            self._bshape = [1] * rank
-            self._bshape[axis] = channels
-            self.mean = self.add_weight(name="mean", shape=(channels,), initializer="zeros",
-                                        trainable=False)
-            self.variance = self.add_weight(name="variance", shape=(channels,),
-                                            initializer="ones", trainable=False)
-            self.count = self.add_weight(name="count", shape=(), dtype="int64",
-                                         initializer="zeros", trainable=False)
-            super().build(input_shape)
-
-        def call(self, inputs):
-            import flowgrad as tf
-            x = tf.cast(inputs, self.compute_dtype)
-            mean = tf.reshape(tf.cast(self.mean, x.dtype), self._bshape)
-            std = tf.reshape(tf.maximum(tf.sqrt(tf.cast(self.variance, x.dtype)), 1e-7),
-                             self._bshape)
-            return (x - mean) / std
-
-        def compute_output_shape(self, input_shape):
-            return input_shape
-
-        def get_config(self):
-            config = super().get_config()
-            config.update({"axis": self.axis})
-            return config
-
-    return Normalization
-
-
-_NORM = None
-
-
 def _block(x, activation, drop_rate, name, filters_in, filters_out, kernel_size, strides,
            expand_ratio):
     from .. import layers
@@ -130,7 +83,6 @@ def EfficientNet(variant, include_top=True, weights="imagenet", input_tensor=Non
                  depth_divisor=8, activation="swish"):
     from .. import layers
     from ..engine.model import Functional
-    global _NORM
     width, depth, default_size, dropout_rate = _VARIANTS[variant]
     name = name or f"efficientnet{variant}"
     _u.check_weights_arg(weights, include_top, classes)
@@ -151,10 +103,8 @@ def EfficientNet(variant, include_top=True, weights="imagenet", input_tensor=Non
     def round_repeats(repeats):
         return math.ceil(depth * repeats)
 
-    if _NORM is None:
-        _NORM = _normalization_class()
     x = layers.Rescaling(1.0 / 255.0)(img_input)
-    x = _NORM(axis=axis)(x)
+    x = layers.Normalization(axis=axis)(x)
     if weights == "imagenet":
         x = layers.Rescaling([1.0 / math.sqrt(s) for s in _IMAGENET_STD_RGB])(x)
     x = layers.ZeroPadding2D(padding=_u.correct_pad(x, 3), name="stem_conv_pad")(x)

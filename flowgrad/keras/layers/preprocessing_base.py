@@ -9,7 +9,14 @@ A subclass implements three hooks, all working on host NumPy arrays:
 
 `adapt(data, batch_size=None, steps=None)` accepts what Keras accepts: a NumPy array, a Python
 list, a Tensor, or a `tf.data.Dataset` (batched or not; each element is one `update_state`
-call). Arrays are fed in batches of `batch_size` (all at once when it is None).
+call). Arrays are fed in batches of `batch_size` (all at once when it is None). Iterables of
+batches are accepted as in Keras 3: a generator or iterator, a `keras.utils.PyDataset`, or a
+list / tuple whose items are all arrays or Tensors (a list of numbers or strings is data).
+
+A Dataset (or iterable) element `(x, y)` or `(x, y, sample_weight)` adapts on `x` only, as
+Keras 3's `Normalization.adapt` does (Keras's other layers are inconsistent there: its
+`Discretization` fails on such elements and its lookup layers mix the labels into the
+vocabulary; flowgrad drops the labels for every layer).
 """
 
 import itertools
@@ -63,11 +70,15 @@ class PreprocessingLayer(Layer):
             steps: the number of batches (Dataset elements) to read; all when None.
         """
         from ...data.dataset_ops import DatasetV2
+        from ..utils.data_utils import PyDataset
         self.reset_state()
-        if isinstance(data, DatasetV2):
+        iterable = isinstance(data, (DatasetV2, PyDataset)) or _is_batch_list(data) or (
+            hasattr(data, "__next__") and hasattr(data, "__iter__"))
+        if iterable:
             if batch_size is not None:
                 raise ValueError(f"{type(self).__name__}.adapt: batch_size cannot be given "
-                                 "with a Dataset; batch the dataset instead.")
+                                 f"with a {type(data).__name__} of batches; batch the data "
+                                 "instead.")
             batches = (_first(el) for el in data)
         else:
             arr = _host(data)
@@ -91,7 +102,16 @@ class PreprocessingLayer(Layer):
 
 
 def _first(element):
-    """A Dataset element `(x, y)` or `(x,)` adapts on `x`, as Keras does."""
+    """A Dataset element `(x, y)`, `(x, y, sample_weight)` or `(x,)` adapts on `x`, as Keras
+    3's `Normalization` does."""
     if isinstance(element, tuple):
         return element[0]
     return element
+
+
+def _is_batch_list(data):
+    """Whether `data` is a list / tuple of batches (arrays or Tensors), not a list of values."""
+    if not isinstance(data, (list, tuple)) or not data:
+        return False
+    return all((isinstance(b, (np.ndarray, Tensor)) or hasattr(b, "_is_variable"))
+               and len(getattr(b, "shape", ())) >= 1 for b in data)

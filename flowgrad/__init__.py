@@ -50,7 +50,11 @@ __version__ = "0.1.0"
 
 # Heavier namespaces load on first use: `tf.keras`, `tf.data`, `tf.compat`, ...
 _LAZY_SUBMODULES = {"keras", "autograph", "compat", "data", "summary", "saved_model", "train",
-                    "io", "image", "strings", "lite", "distribute", "experimental"}
+                    "io", "image", "strings", "lite", "distribute", "experimental", "ragged"}
+
+# Classes of lazily loaded submodules: `tf.RaggedTensor` is `tf.ragged.RaggedTensor` (looked up
+# on each access, not cached here, so the module's names do not depend on what ran before).
+_LAZY_CLASSES = {"RaggedTensor": "ragged"}
 
 
 # Graph-building helpers defined with tf.compat.v1 (no-ops while executing eagerly).
@@ -64,6 +68,8 @@ def __getattr__(name):
         obj = getattr(_graph, _LAZY_NAMES[name])
         globals()[name] = obj
         return obj
+    if name in _LAZY_CLASSES:
+        return getattr(__getattr__(_LAZY_CLASSES[name]), name)
     if name in _LAZY_SUBMODULES:
         import importlib
         try:

@@ -70,8 +70,10 @@ def _to_array(value, target, dtype_hint=None):
     if isinstance(value, (np.ndarray, np.generic)) or hasattr(value, "__array_interface__") \
             or hasattr(value, "__cuda_array_interface__"):
         arr = np.asarray(value) if not hasattr(value, "__cuda_array_interface__") else value
-        if arr.dtype.kind in "US":
-            arr = arr.astype(object)
+        if arr.dtype.kind in "USO" and (target is None or target._np.kind == "O"):
+            strings = _string_array(arr)
+            if strings is not None:
+                return strings
         if target is not None and arr.dtype != target._np:
             arr = _safe_cast(arr, target, value)
         return xp.array(arr)  # a copy: later changes to the NumPy array never reach the tensor
@@ -80,7 +82,11 @@ def _to_array(value, target, dtype_hint=None):
     try:
         arr = np.array(value)
     except ValueError as e:
-        raise ValueError(f"Can't convert non-rectangular Python sequence to Tensor: {e}") from None
+        # str and bytes mixed (bytes that are not text): strings come from the objects
+        arr = np.array(value, dtype=object) if _has_text(value) else None
+        if arr is None or _string_array(arr) is None:
+            raise ValueError(f"Can't convert non-rectangular Python sequence to Tensor: {e}") \
+                from None
     kind = arr.dtype.kind
     if kind == "O" and arr.size and not all(isinstance(x, (str, bytes)) for x in arr.flat):
         raise TypeError(f"Cannot convert {value!r} to a Tensor: unsupported element type "
@@ -100,12 +106,43 @@ def _to_array(value, target, dtype_hint=None):
         elif kind == "c":
             target = _dtypes.complex128
         elif kind in "USO":
-            return np.array(value, dtype=object)
+            return _string_array(np.array(value, dtype=object))
         else:
             target = _dtypes.as_dtype(arr.dtype)
+    if kind in "USO" and target._np.kind == "O":
+        # from the Python objects: a NumPy "S" array would drop trailing NUL bytes
+        strings = _string_array(np.array(value, dtype=object))
+        if strings is not None:
+            return strings
     if arr.dtype != target._np:
         arr = _safe_cast(arr, target, value)
     return xp.asarray(arr)
+
+
+def _has_text(value):
+    while isinstance(value, (list, tuple)) and value:
+        value = value[0]
+    return isinstance(value, (str, bytes))
+
+
+def _string_array(arr):
+    """A string tensor's array: an object array of UTF-8 `bytes`, as TensorFlow stores strings
+    (`tf.constant("a").numpy() == b"a"`), always a new array (later changes to the caller's
+    array never reach the tensor); None when an element is not a string."""
+    if arr.dtype.kind == "S":
+        return arr.astype(object)
+    flat = arr.reshape(-1).tolist()
+    for i, v in enumerate(flat):
+        if type(v) is not bytes:
+            if isinstance(v, str):
+                flat[i] = v.encode("utf-8")
+            elif isinstance(v, bytes):
+                flat[i] = bytes(v)
+            else:
+                return None
+    out = np.empty(len(flat), dtype=object)
+    out[:] = flat
+    return out.reshape(arr.shape)
 
 
 def _fits(arr, dt):
@@ -122,7 +159,7 @@ def _fits(arr, dt):
 def _safe_cast(arr, target, original):
     src, dst = arr.dtype.kind, target._np.kind
     if dst == "O":
-        return arr.astype(object)
+        raise TypeError(f"Cannot convert {_short(original)} to EagerTensor of dtype string.")
     if src == "O":
         raise TypeError(f"Cannot convert {original!r} to a Tensor of dtype {target.name}.")
     if dst in "iub" and src in "fc":

@@ -304,7 +304,10 @@ def _einsum_operand_grad(eq, inputs, i, dy):
             keep_shape.extend(ell_x)
         else:
             keep_shape.append(sizes[t] if t in present else 1)
-    g = array_ops.reshape(g, keep_shape)
+    if tuple(g._value.shape) != tuple(keep_shape):
+        # (equal shapes mean no label is missing, so the reshape would be an identity at
+        # every size; skipping it keeps traces with unknown dims shape-polymorphic)
+        g = array_ops.reshape(g, keep_shape)
     if tuple(keep_shape) != x._value.shape:
         g = array_ops.broadcast_to(g, x._value.shape)
     return g

@@ -102,6 +102,17 @@ from .preprocessing import (  # noqa: F401
     Rescaling,
     Resizing,
 )
+from .preprocessing_numeric import (  # noqa: F401
+    CategoryEncoding,
+    Discretization,
+    Normalization,
+)
+from .preprocessing_text import (  # noqa: F401
+    Hashing,
+    IntegerLookup,
+    StringLookup,
+    TextVectorization,
+)
 from .recurrent import (  # noqa: F401
     GRU,
     LSTM,

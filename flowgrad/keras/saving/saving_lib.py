@@ -190,6 +190,7 @@ def load_keras_zip(path, custom_objects=None, compile=True, safe_mode=True):
         weights = z.read("model.weights.h5") if "model.weights.h5" in names else None
         npz = z.read("model.weights.npz") if weights is None and \
             "model.weights.npz" in names else None
+        assets = {n: z.read(n) for n in names if n.startswith("assets/") and not n.endswith("/")}
     model = _model_from_saved_config(config, custom_objects, safe_mode,
                                      f"{os.fspath(path)}/config.json")
     if compile and config.get("compile_config"):
@@ -210,7 +211,28 @@ def load_keras_zip(path, custom_objects=None, compile=True, safe_mode=True):
         _load_npz_weights(model, npz, path)
     else:
         raise CorruptFileError(f"{path!r} holds neither model.weights.h5 nor model.weights.npz.")
+    if assets:
+        _load_assets(model, assets)
     return model
+
+
+def _load_assets(model, assets):
+    """Keras 3 keeps some layer state as files, `assets/<layer path>/<name>` (the adapted
+    vocabulary of TextVectorization / StringLookup): each layer with `load_assets` reads its
+    own folder, written out to a temporary directory."""
+    import tempfile
+    for path, layer in _w.iter_saveables(model):
+        if not hasattr(layer, "load_assets"):
+            continue
+        prefix = f"assets/{path}/" if path else "assets/"
+        files = {n[len(prefix):]: data for n, data in assets.items() if n.startswith(prefix)}
+        files = {n: d for n, d in files.items() if "/" not in n and n not in (".", "..")}
+        if files:
+            with tempfile.TemporaryDirectory() as d:
+                for name, data in files.items():
+                    with open(os.path.join(d, name), "wb") as f:
+                        f.write(data)
+                layer.load_assets(d)
 
 
 def _load_npz_weights(model, data, path):

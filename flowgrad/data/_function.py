@@ -15,6 +15,8 @@ import contextlib
 import threading
 import warnings
 
+import numpy as np
+
 from .. import nest
 from ..core.tensor import Tensor
 from . import _structure
@@ -54,6 +56,7 @@ class StructuredFunction:
         self._structure = None
         self._output_spec = None
         self._ok_shapes = set()
+        self._packer = None     # (concrete, function: plan outputs -> output structure)
 
     # -- tracing ------------------------------------------------------------------------------
     def _make_function(self):
@@ -102,6 +105,7 @@ class StructuredFunction:
         self._function = fn
         self._concrete = concrete
         self._mode = "traced"
+        _relax_probed_dims(concrete, leaves)
         self._output_spec = self._spec_from_concrete(concrete)
         return out
 
@@ -126,14 +130,14 @@ class StructuredFunction:
         if mode == "traced":
             leaves = _structure.flatten(args)
             concrete = self._concrete
-            shapes = tuple(a.shape for a in leaves)
+            shapes = tuple([a.shape for a in leaves])
             ok = self._ok_shapes
             if shapes not in ok and concrete.polymorphic is not False and _fits(
                     leaves, concrete._input_specs):
                 ok.add(shapes)
             if shapes in ok or shapes == concrete.example_shapes:
                 try:
-                    return _structure.normalize_output(concrete._call_flat(leaves))
+                    return self._run_plan(concrete, leaves)
                 except Exception:  # noqa: BLE001 - rerun eagerly (raises the user's error)
                     return self._eager_fallback(args)
             return self._retrace_call(args, leaves)
@@ -145,6 +149,15 @@ class StructuredFunction:
                         return _structure.normalize_output(out)
             return self(args)
         return self._eager(args)
+
+    def _run_plan(self, concrete, leaves):
+        """Runs the trace's compiled plan on the NumPy leaves and builds the output structure
+        of arrays directly: no Tensors made and unwrapped per element, and no tape recording
+        (as in TF, where tf.data functions are never recorded by a GradientTape)."""
+        packer = self._packer
+        if packer is None or packer[0] is not concrete:
+            packer = self._packer = (concrete, _output_packer(concrete._out_template))
+        return packer[1](concrete._plan(*leaves))
 
     def _retrace_call(self, args, leaves):
         from ..graph.function import RetracingWarning
@@ -171,6 +184,11 @@ class StructuredFunction:
         """Calls the Python function directly on tensors (functions returning datasets)."""
         return self._func(*args)
 
+    def error(self, error, index):
+        """The exception to raise (`from error`) when the function raised `error` on element
+        `index` of the input (see `function_error`)."""
+        return function_error(error, self._func, self._name, index)
+
     # -- output spec ----------------------------------------------------------------------------
     def output_spec(self, first_args=None):
         """The structure of TensorSpecs of the outputs: from the trace, else from an eager call
@@ -187,10 +205,69 @@ class StructuredFunction:
         if example is None:
             from ..graph.function import TensorSpec
             return TensorSpec(None, "float32")
-        out = self._eager(example)
+        try:
+            out = self._eager(example)
+        except Exception as e:
+            raise self.error(e, 0) from e
         spec = _structure.spec_of(out)
         self._output_spec = _relax_like_input(spec, self._input_spec(), example)
         return self._output_spec
+
+
+# how messages name the transformation of a StructuredFunction's `name`
+_TRANSFORMATIONS = {
+    "map": "Dataset.map", "filter": "Dataset.filter", "take_while": "Dataset.take_while",
+    "scan": "Dataset.scan", "reduce": "Dataset.reduce",
+    "key_func": "the key_func of Dataset.group_by_window",
+    "element_length_func": "the element_length_func of Dataset.bucket_by_sequence_length",
+}
+
+
+def describe_function(func):
+    """`qualname (file.py:line)` of a user function, for messages."""
+    import functools
+    import os
+    while isinstance(func, functools.partial):
+        func = func.func
+    target = getattr(func, "__func__", func)
+    name = getattr(target, "__qualname__", None) or getattr(target, "__name__", None)
+    if name is None:                          # a callable object
+        target = type(func).__call__
+        name = type(func).__qualname__
+    code = getattr(target, "__code__", None)
+    if code is None:
+        return f"`{name}`"
+    return f"`{name}` ({os.path.basename(code.co_filename)}:{code.co_firstlineno})"
+
+
+def function_error(error, func, transformation, index):
+    """The error for `error`, raised by the user function `func` of `transformation` on the
+    element at position `index` of the transformation's input (counted from 0 in each
+    iteration). The message names the transformation, the function and the index, then gives
+    the original message. The type is `error`'s own when it can be rebuilt from a message
+    (flowgrad / tf.errors classes, ValueError, KeyError, custom exceptions taking one message
+    argument); otherwise `InvalidArgumentError`, as TF reports a failed Python function. The
+    caller raises it `from error`, so the original exception and its traceback stay attached.
+    """
+    from ..errors import InvalidArgumentError, OpError
+    what = _TRANSFORMATIONS.get(transformation, transformation)
+    message = (f"{what}: the function {describe_function(func)} raised "
+               f"{type(error).__name__} on element {index} of its input dataset: {error}")
+    cls = type(error)
+    new = None
+    try:
+        if isinstance(error, OpError):
+            new = cls(error.node_def, error.op, message)
+        else:
+            new = cls(message)
+            if type(new) is not cls or new.args != (message,):
+                new = None
+    except Exception:  # noqa: BLE001 - a class with another constructor
+        new = None
+    if new is None:
+        new = InvalidArgumentError(None, None, message)
+    new.element_index = index
+    return new
 
 
 def _has_source(func):
@@ -236,6 +313,75 @@ def _fits(leaves, specs):
                 if d is not None and d != n:
                     return False
     return True
+
+
+def _output_packer(template):
+    """A function turning the plan's output list into the normalized output structure (what
+    `normalize_output(_call_flat(...))` gives), with fast cases for one tensor and a flat
+    tuple / list of tensors."""
+    from ..graph.function import _fill, _TensorLeaf
+
+    def arr(a):
+        return a if type(a) is np.ndarray and a.dtype.kind not in "US" else \
+            _structure.normalize_output(a)
+    if type(template) is _TensorLeaf:
+        i = template.index
+        return lambda outs: arr(outs[i])
+    if type(template) in (tuple, list) and all(type(e) is _TensorLeaf for e in template):
+        idx = [e.index for e in template]
+        return lambda outs: tuple([arr(outs[i]) for i in idx])
+    return lambda outs: _structure.normalize_output(_fill(template, list(outs)))
+
+
+def _relax_probed_dims(concrete, leaves):
+    """Marks unknown the output dims that depend on the inputs in ways one trace cannot see.
+
+    TF infers output shapes statically: `x[:3]` of a `[None]` input, or `tf.fill([n], v)` /
+    `tf.range(n)` with `n` read from the element, have an unknown dimension. flowgrad's trace
+    computes shapes from one example (plus one with unknown dims one larger), so the optimized
+    graph runs again, sandboxed, on unknown dims of size 0 and on other values; output dims
+    whose size changes become None. A probe that fails tells nothing and is skipped; graphs
+    with effects (random draws, assignments, prints) are not probed.
+    """
+    from ..graph.executor import Plan
+    g = concrete.graph
+    for node in g.nodes:
+        if (node.opdef is not None and node.opdef.stateful) or node.attrs.get("_effects"):
+            return
+    specs = concrete._input_specs
+    if leaves is None:
+        leaves = [np.zeros(() if s.shape.rank is None else
+                           [2 if d is None else d for d in s.shape.as_list()], s.dtype._np)
+                  for s in specs]
+    empty = [np.zeros([0 if d is None else n for d, n in zip(s.shape.as_list(), a.shape)],
+                      a.dtype) if s.shape.rank is not None and a.dtype != object else a
+             for s, a in zip(specs, leaves)]
+    changed = [~a if a.dtype == np.bool_ else a if a.dtype == object else a + 1
+               for a in leaves]
+    probes = [changed]
+    if any(x.shape != a.shape for x, a in zip(empty, leaves)):
+        probes.append(empty)
+    if not g.outputs:
+        return
+    try:
+        plan = Plan(g, sandbox=True)
+    except Exception:  # noqa: BLE001 - no probe
+        return
+    for inputs in probes:
+        try:
+            with np.errstate(all="ignore"):
+                outs = plan(*inputs)
+        except Exception:  # noqa: BLE001, S112 - this probe tells nothing
+            continue
+        for o, b in zip(g.outputs, outs):
+            v = g.values[o]
+            if v.shape is None:
+                continue
+            if np.ndim(b) != len(v.shape):
+                v.shape = None
+                continue
+            v.shape = tuple(None if x is None or x != y else x
+                            for x, y in zip(v.shape, np.shape(b)))
 
 
 def _lists_to_tuples(x):

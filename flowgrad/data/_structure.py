@@ -226,8 +226,8 @@ def flatten_up_to(structure, value, what):
     def rec(s, v):
         if isinstance(s, dict):
             if not isinstance(v, dict):
-                raise ValueError(  # noqa: TRY004 - TF raises ValueError heref"{what} must match the element structure {structure!r}; got "
-                                 f"{value!r}.")
+                raise ValueError(  # noqa: TRY004 - TF raises ValueError here
+                    f"{what} must match the element structure {structure!r}; got {value!r}.")
             for k in sorted(s):
                 if k not in v:
                     raise ValueError(f"{what} is missing the key {k!r}.")

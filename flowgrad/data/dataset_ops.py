@@ -31,7 +31,7 @@ from ..core.tensor_shape import TensorShape
 from ..errors import InvalidArgumentError, OutOfRangeError
 from ..graph.function import TensorSpec
 from . import _structure
-from ._function import StructuredFunction
+from ._function import StructuredFunction, function_error
 
 AUTOTUNE = -1
 INFINITE = -1     # tf.data.INFINITE_CARDINALITY
@@ -267,9 +267,11 @@ class DatasetV2:
         return _GeneratorDataset(generator, output_types, output_shapes, args, output_signature)
 
     @staticmethod
-    def range(*args, dtype=_dtypes.int64, name=None):
-        """The integers of `range(*args)` as scalar tensors (int64 by default)."""
-        return _RangeDataset(*args, dtype=dtype)
+    def range(*args, output_type=None, dtype=None, name=None):
+        """The integers of `range(*args)` as scalar tensors of `output_type` (int64 by
+        default). TF's keyword is `output_type` (it ignores `dtype`); flowgrad also accepts
+        `dtype`."""
+        return _RangeDataset(*args, dtype=output_type or dtype or _dtypes.int64)
 
     @staticmethod
     def zip(*args, datasets=None, name=None):
@@ -450,8 +452,11 @@ class DatasetV2:
         state_spec = _structure.spec_of(state)
         fn = StructuredFunction(reduce_func, lambda: (state_spec, self.element_spec),
                                 name="reduce")
-        for el in self._iterate():
-            state = fn((state, el))
+        for i, el in enumerate(self._iterate()):
+            try:
+                state = fn((state, el))
+            except Exception as e:
+                raise fn.error(e, i) from e
         return _structure.to_tensors(state)
 
     def get_single_element(self, name=None):
@@ -827,12 +832,10 @@ class _ZipDataset(DatasetV2):
 
     def _card(self):
         cards = [d._card() for d in self._inputs]
-        finite = [c for c in cards if c >= 0]
-        if finite:
-            return min(finite)
-        if UNKNOWN in cards:
+        if UNKNOWN in cards:  # as TF: even next to a shorter known input
             return UNKNOWN
-        return INFINITE
+        finite = [c for c in cards if c >= 0]
+        return min(finite) if finite else INFINITE
 
     def _iterate(self):
         its = [d._iterate() for d in self._inputs]
@@ -916,8 +919,12 @@ class _MapDataset(_UnaryDataset):
 
     def _iterate(self):
         fn = self._fn
-        for el in self._input._iterate():
-            yield fn(el)
+        for i, el in enumerate(self._input._iterate()):
+            try:
+                out = fn(el)
+            except Exception as e:
+                raise fn.error(e, i) from e
+            yield out
 
 
 def _as_bool(value, what):
@@ -941,8 +948,12 @@ class _FilterDataset(_UnaryDataset):
 
     def _iterate(self):
         fn = self._fn
-        for el in self._input._iterate():
-            if _as_bool(fn(el), "predicate"):
+        for i, el in enumerate(self._input._iterate()):
+            try:
+                keep = fn(el)
+            except Exception as e:
+                raise fn.error(e, i) from e
+            if _as_bool(keep, "predicate"):
                 yield el
 
 
@@ -957,8 +968,12 @@ class _TakeWhileDataset(_UnaryDataset):
 
     def _iterate(self):
         fn = self._fn
-        for el in self._input._iterate():
-            if not _as_bool(fn(el), "predicate"):
+        for i, el in enumerate(self._input._iterate()):
+            try:
+                keep = fn(el)
+            except Exception as e:
+                raise fn.error(e, i) from e
+            if not _as_bool(keep, "predicate"):
                 return
             yield el
 
@@ -987,8 +1002,12 @@ class _ScanDataset(_UnaryDataset):
     def _iterate(self):
         state = self._state
         fn = self._fn
-        for el in self._input._iterate():
-            state, out = self._split(fn((state, el)))
+        for i, el in enumerate(self._input._iterate()):
+            try:
+                result = fn((state, el))
+            except Exception as e:
+                raise fn.error(e, i) from e
+            state, out = self._split(result)
             yield out
 
 
@@ -1188,8 +1207,8 @@ class _RepeatDataset(_IndexAware):
         c = self._input._card()
         if self._count == 0 or c == 0:
             return 0
-        if self._count < 0:
-            return INFINITE if c != UNKNOWN else UNKNOWN
+        if self._count < 0:  # TF: infinite even for an input of unknown size
+            return INFINITE
         if c < 0:
             return c
         return c * self._count
@@ -1218,12 +1237,10 @@ class _TakeDataset(_IndexAware):
 
     def _card(self):
         c = self._input._card()
-        if self._count < 0:
+        if self._count < 0 or c == UNKNOWN:  # TF: unknown stays unknown, even for take(0)
             return c
         if c == INFINITE:
             return self._count
-        if c == UNKNOWN:
-            return UNKNOWN if self._count else 0
         return min(c, self._count)
 
     def _static_order(self):
@@ -1312,18 +1329,68 @@ class _ConcatenateDataset(DatasetV2):
 # =================================================================================================
 # batching
 # =================================================================================================
-def _stack(elements, what="batch"):
-    """Stacks a list of element structures component-wise."""
+_BATCH_HINT = ("To batch elements of different shapes, pad them with `padded_batch` (or "
+               "`tf.data.experimental.dense_to_ragged_batch`, which pads too: flowgrad has no "
+               "RaggedTensor), or make the shapes equal in a `map` first.")
+
+
+def _where(first_index, i):
+    """' (elements a and b of the input dataset)' for elements 0 and i of a batch whose first
+    element is element `first_index` of the input; '' when that is not known."""
+    if first_index is None:
+        return ""
+    return f" (elements {first_index} and {first_index + i} of the input dataset)"
+
+
+def _flatten_same_structure(elements, first_index, op):
+    """The leaves of each element; raises InvalidArgumentError naming both structures and the
+    element indices when an element's structure differs from the first one's."""
+    flats = [_structure.flatten(e) for e in elements]
+    first = elements[0]
+    n = len(flats[0])
+    generic = not (type(first) is tuple and all(type(a) is np.ndarray for a in first))
+    for i, (e, f) in enumerate(zip(elements, flats)):
+        # the leaf count, and the top level (deeper differences change the leaf count but for
+        # rare cases: a full comparison per element would double the cost of batching)
+        if len(f) != n or (generic and i and not _same_top_level(first, e)):
+            raise InvalidArgumentError(
+                None, op, f"Cannot batch elements with different structures. First element "
+                f"had structure {_describe_structure(first)} and element {i} had structure "
+                f"{_describe_structure(e)}{_where(first_index, i)}. All elements of a batch "
+                "need the same structure (tuple lengths, dict keys).")
+    return flats
+
+
+def _same_top_level(a, b):
+    """Whether two elements agree at the top level: type, and tuple length / dict keys."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys()
+    return not isinstance(a, (tuple, list)) or len(a) == len(b)
+
+
+def _describe_structure(element):
+    try:
+        return str(_structure.spec_of(element))
+    except Exception:  # noqa: BLE001 - a message must not fail
+        return _structure._short(element)
+
+
+def _stack(elements, what="batch", first_index=None):
+    """Stacks a list of element structures component-wise (`first_index`: the position of
+    `elements[0]` in the input dataset, for messages)."""
     first = elements[0]
     t = type(first)
-    if t is np.ndarray:
-        return _stack_component(elements, 0)
-    flats = [_structure.flatten(e) for e in elements]
-    cols = [_stack_component([f[j] for f in flats], j) for j in range(len(flats[0]))]
+    if t is np.ndarray and all(type(e) is np.ndarray for e in elements):
+        return _stack_component(elements, 0, first_index)
+    flats = _flatten_same_structure(elements, first_index, "BatchDataset")
+    cols = [_stack_component([f[j] for f in flats], j, first_index)
+            for j in range(len(flats[0]))]
     return _structure.pack(first, cols)
 
 
-def _stack_component(arrays, j):
+def _stack_component(arrays, j, first_index=None):
     try:
         return np.stack(arrays)
     except ValueError:
@@ -1336,7 +1403,7 @@ def _stack_component(arrays, j):
                 raise InvalidArgumentError(
                     None, "BatchDataset", f"Cannot batch tensors with different shapes in "
                     f"component {j}. First element had shape {list(s0)} and element {i} had "
-                    f"shape {list(a.shape)}.") from None
+                    f"shape {list(a.shape)}{_where(first_index, i)}. {_BATCH_HINT}") from None
         raise
 
 
@@ -1382,11 +1449,13 @@ class _BatchDataset(_UnaryDataset):
                 yield src._gather(np.array(chunk, np.intp))
             return
         it = self._input._iterate()
+        start = 0
         while True:
             chunk = list(itertools.islice(it, size))
             if not chunk or (drop and len(chunk) < size):
                 return
-            yield _stack(chunk)
+            yield _stack(chunk, first_index=start)
+            start += len(chunk)
 
 
 def _padded_shape_tuple(shape):
@@ -1415,12 +1484,16 @@ def _pad_value(value, dtype_name, np_dtype):
     return np.asarray(value).astype(np_dtype)[()]
 
 
-def _pad_stack(arrays, target, value, j):
+def _pad_stack(arrays, target, value, j, first_index=None):
     rank = arrays[0].ndim
-    for a in arrays:
+    for i, a in enumerate(arrays):
         if a.ndim != rank:
-            raise InvalidArgumentError(None, "PaddedBatchDataset", f"Component {j}: elements "
-                                       f"of different ranks ({rank} and {a.ndim}).")
+            raise InvalidArgumentError(
+                None, "PaddedBatchDataset", f"Cannot batch tensors of different ranks in "
+                f"component {j}. First element had shape {list(arrays[0].shape)} and element "
+                f"{i} had shape {list(a.shape)}{_where(first_index, i)}. `padded_batch` pads "
+                "dimensions to a common size but cannot change the rank; reshape the "
+                "elements in a `map` first.")
     if target is None:
         target = (None,) * rank
     if len(target) != rank:
@@ -1433,9 +1506,13 @@ def _pad_stack(arrays, target, value, j):
             shape.append(longest)
         else:
             if longest > t:
+                i = max(range(len(arrays)), key=lambda k: arrays[k].shape[d])
+                where = "" if first_index is None else \
+                    f", element {first_index + i} of the input dataset"
                 raise InvalidArgumentError(
                     None, "PaddedBatchDataset", "Attempted to pad to a smaller size than the "
-                    f"input element: component {j} has size {longest} in dimension {d}, the "
+                    f"input element: component {j} has size {longest} in dimension {d} in "
+                    f"element {i} of the batch (shape {list(arrays[i].shape)}{where}), the "
                     f"padded shape is {list(target)}.")
             shape.append(t)
     dtype = arrays[0].dtype
@@ -1508,14 +1585,21 @@ class _PaddedBatchDataset(_UnaryDataset):
         _spec, shapes, values = self._resolve()
         size, drop = self._size, self._drop
         it = self._input._iterate()
+        start = 0
         while True:
             chunk = list(itertools.islice(it, size))
             if not chunk or (drop and len(chunk) < size):
                 return
-            flats = [_structure.flatten(e) for e in chunk]
-            cols = [_pad_stack([f[j] for f in flats], shapes[j], values[j], j)
+            flats = _flatten_same_structure(chunk, start, "PaddedBatchDataset")
+            if len(flats[0]) != len(shapes):
+                raise InvalidArgumentError(
+                    None, "PaddedBatchDataset", f"Element {start} of the input dataset has "
+                    f"structure {_describe_structure(chunk[0])}, which does not match the "
+                    f"dataset's element_spec {_spec}.")
+            cols = [_pad_stack([f[j] for f in flats], shapes[j], values[j], j, start)
                     for j in range(len(shapes))]
             yield _structure.pack(chunk[0], cols)
+            start += len(chunk)
 
 
 def _unbatched(it):
@@ -1551,8 +1635,15 @@ class _UnbatchDataset(_UnaryDataset):
         return nest.map_structure(leaf, self._input.element_spec)
 
     def _card(self):
+        # as TF: known when every component has the same static, non-zero batch dimension
         c = self._input._card()
-        return c if c in (INFINITE, 0) else UNKNOWN
+        if c == INFINITE:
+            return c
+        dims = {None if s.shape.rank is None else s.shape.as_list()[0]
+                for s in nest.flatten(self._input.element_spec)}
+        if c < 0 or len(dims) != 1 or not next(iter(dims)):
+            return UNKNOWN
+        return c * next(iter(dims))
 
     def _iterate(self):
         return _unbatched(self._input._iterate())
@@ -1582,8 +1673,7 @@ class _RebatchDataset(_UnaryDataset):
         return nest.map_structure(leaf, self._input.element_spec)
 
     def _card(self):
-        c = self._input._card()
-        return c if c == INFINITE else UNKNOWN
+        return UNKNOWN  # as TF, even for an infinite input
 
     def _iterate(self):
         it = _unbatched(self._input._iterate())
@@ -1821,26 +1911,33 @@ class _FlatMapDataset(_UnaryDataset):
             raise TypeError(f"`map_func` must be callable; got {type(map_func).__name__}.")
         self._func = map_func
 
-    def _call(self, el):
+    def _call(self, el, index):
         args = _structure.to_tensors(el)
-        out = self._func(*args) if type(args) is tuple else self._func(args)
+        try:
+            out = self._func(*args) if type(args) is tuple else self._func(args)
+        except Exception as e:
+            raise function_error(e, self._func, self._what, index) from e
         return _dataset_result(out, "map_func")
+
+    _what = "Dataset.flat_map"
 
     def _compute_spec(self):
         first = self._input._first_element()
         if first is None:
             return TensorSpec(None, _dtypes.float32)
-        return self._call(first).element_spec
+        return self._call(first, 0).element_spec
 
     def _card(self):
         return UNKNOWN
 
     def _iterate(self):
-        for el in self._input._iterate():
-            yield from self._call(el)._iterate()
+        for i, el in enumerate(self._input._iterate()):
+            yield from self._call(el, i)._iterate()
 
 
 class _InterleaveDataset(_FlatMapDataset):
+    _what = "Dataset.interleave"
+
     def __init__(self, input_dataset, map_func, cycle_length, block_length):
         super().__init__(input_dataset, map_func)
         cl = AUTOTUNE if cycle_length is None else _int(cycle_length, "cycle_length")
@@ -1851,7 +1948,7 @@ class _InterleaveDataset(_FlatMapDataset):
                                        "block_length must be positive.")
 
     def _iterate(self):
-        inp = self._input._iterate()
+        inp = enumerate(self._input._iterate())
         slots = [None] * self._cycle
         input_done = False
         idx = 0
@@ -1862,7 +1959,7 @@ class _InterleaveDataset(_FlatMapDataset):
                 if el is _END:
                     input_done = True
                 else:
-                    slots[idx] = self._call(el)._iterate()
+                    slots[idx] = self._call(el[1], el[0])._iterate()
             it = slots[idx]
             if it is not None:
                 for _ in range(block):
@@ -1957,8 +2054,9 @@ class _WindowDataset(_UnaryDataset):
 
 class _GroupByWindowDataset(_UnaryDataset):
     def __init__(self, input_dataset, key_func, reduce_func, window_size, window_size_func,
-                 key_of_array_element=None):
+                 key_of_array_element=None, spec_func=None):
         super().__init__(input_dataset)
+        self._spec_func = spec_func
         if (window_size is None) == (window_size_func is None):
             raise ValueError("Pass exactly one of `window_size` and `window_size_func`.")
         self._key_fn = key_of_array_element or StructuredFunction(
@@ -1967,8 +2065,14 @@ class _GroupByWindowDataset(_UnaryDataset):
         self._window_size = None if window_size is None else _int(window_size, "window_size")
         self._size_fn = window_size_func
 
-    def _key(self, el):
-        k = self._key_fn(el)
+    def _key(self, el, index=0):
+        try:
+            k = self._key_fn(el)
+        except Exception as e:
+            fn = getattr(self._key_fn, "structured_function", self._key_fn)
+            if isinstance(fn, StructuredFunction):
+                raise fn.error(e, index) from e
+            raise
         if not isinstance(k, np.ndarray) or k.shape != () or k.dtype.kind not in "iu":
             raise InvalidArgumentError(None, "GroupByWindowDataset", "`key_func` must return a "
                                        "scalar int64 tensor.")
@@ -1986,6 +2090,8 @@ class _GroupByWindowDataset(_UnaryDataset):
         return _dataset_result(ds, "reduce_func")
 
     def _compute_spec(self):
+        if self._spec_func is not None:
+            return self._spec_func()
         first = self._input._first_element()
         if first is None:
             return self._input.element_spec
@@ -1996,8 +2102,8 @@ class _GroupByWindowDataset(_UnaryDataset):
 
     def _iterate(self):
         groups = {}
-        for el in self._input._iterate():
-            key = self._key(el)
+        for i, el in enumerate(self._input._iterate()):
+            key = self._key(el, i)
             g = groups.setdefault(key, [])
             g.append(el)
             if len(g) >= self._size_for(key):
@@ -2023,6 +2129,7 @@ def _bucket_by_sequence_length(ds, element_length_func, bucket_boundaries, bucke
     def key_of(el):
         n = int(length_fn(el))
         return np.array(int(np.searchsorted(boundaries, n, side="right")), np.int64)
+    key_of.structured_function = length_fn   # names element_length_func in errors
 
     def reduce_func(key, window):
         k = int(key)
@@ -2048,8 +2155,15 @@ def _bucket_by_sequence_length(ds, element_length_func, bucket_boundaries, bucke
         return window.padded_batch(sizes[k], shapes, padding_values,
                                    drop_remainder=drop_remainder)
 
+    def spec():
+        # as TF, which traces reduce_func for any key: the batch size and the boundary padding
+        # depend on the key, so those dimensions are unknown
+        if no_padding:
+            return _batched_spec(ds.element_spec, None)
+        return _PaddedBatchDataset(ds, 1, padded_shapes, padding_values, False).element_spec
+
     return _GroupByWindowDataset(ds, None, reduce_func, None, lambda k: sizes[int(k)],
-                                 key_of_array_element=key_of)
+                                 key_of_array_element=key_of, spec_func=spec)
 
 
 # =================================================================================================

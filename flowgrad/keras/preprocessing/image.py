@@ -5,11 +5,11 @@ Files are read with Pillow (optional: `pip install "flowgrad[image]"`). Images a
 arrays on the host here; models receive them through `tf.data` or `fit`.
 """
 
-import os
 
 import numpy as np
 
 from ..layers.preprocessing import smart_resize
+from ..utils import dataset_utils
 
 ALLOWLIST_FORMATS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
 
@@ -108,73 +108,6 @@ def save_img(path, x, data_format=None, file_format=None, scale=True, **kwargs):
 # ---------------------------------------------------------------------------------------------
 # directories
 # ---------------------------------------------------------------------------------------------
-def _index_directory(directory, labels, formats, class_names, shuffle, seed, follow_links):
-    """(file paths, integer labels or None, class names), sorted, optionally shuffled."""
-    if labels == "inferred":
-        subdirs = sorted(d for d in os.listdir(directory)
-                         if os.path.isdir(os.path.join(directory, d)))
-        if class_names is not None:
-            if sorted(class_names) != sorted(subdirs) and not set(class_names) <= set(subdirs):
-                raise ValueError(f"class_names {class_names} do not match the subdirectories "
-                                 f"of {directory}: {subdirs}.")
-            subdirs = list(class_names)
-        paths, ids = [], []
-        for i, d in enumerate(subdirs):
-            for root, _, files in sorted(os.walk(os.path.join(directory, d),
-                                                 followlinks=follow_links)):
-                for f in sorted(files):
-                    if f.lower().endswith(formats):
-                        paths.append(os.path.join(root, f))
-                        ids.append(i)
-        names = subdirs
-    else:
-        paths = []
-        for root, _, files in sorted(os.walk(directory, followlinks=follow_links)):
-            for f in sorted(files):
-                if f.lower().endswith(formats):
-                    paths.append(os.path.join(root, f))
-        ids, names = None, class_names or []
-        if labels is not None:
-            ids = list(labels)
-            if len(ids) != len(paths):
-                raise ValueError(f"Expected as many labels as files: {len(ids)} labels for "
-                                 f"{len(paths)} files in {directory}.")
-    if shuffle:
-        order = np.random.RandomState(seed if seed is not None else
-                                      np.random.randint(1e6)).permutation(len(paths))
-        paths = [paths[i] for i in order]
-        if ids is not None:
-            ids = [ids[i] for i in order]
-    return paths, (None if ids is None else np.asarray(ids, dtype="int32")), list(names)
-
-
-def _split(paths, ids, validation_split, subset, seed):
-    if not validation_split:
-        if subset is not None:
-            raise ValueError("`subset` needs `validation_split`.")
-        return paths, ids
-    if not 0 < validation_split < 1:
-        raise ValueError(f"validation_split must be between 0 and 1; got {validation_split}.")
-    if subset not in ("training", "validation", "both"):
-        raise ValueError('With validation_split, subset must be "training", "validation" or '
-                         f'"both"; got {subset!r}.')
-    n_val = int(validation_split * len(paths))
-    if subset == "training":
-        return paths[:len(paths) - n_val], None if ids is None else ids[:len(paths) - n_val]
-    return paths[len(paths) - n_val:], None if ids is None else ids[len(paths) - n_val:]
-
-
-def _encode_labels(ids, label_mode, num_classes):
-    if label_mode == "int":
-        return ids
-    if label_mode == "binary":
-        return ids.astype("float32")[:, None]
-    if label_mode == "categorical":
-        return np.eye(num_classes, dtype="float32")[ids]
-    raise ValueError(f'label_mode must be "int", "categorical", "binary" or None; '
-                     f"got {label_mode!r}.")
-
-
 def _load_for_dataset(path, color_mode, image_size, interpolation, crop_to_aspect_ratio):
     import flowgrad as tf
     img = load_img(path, color_mode=color_mode)
@@ -190,7 +123,8 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
                                  class_names=None, color_mode="rgb", batch_size=32,
                                  image_size=(256, 256), shuffle=True, seed=None,
                                  validation_split=None, subset=None, interpolation="bilinear",
-                                 follow_links=False, crop_to_aspect_ratio=False, **kwargs):
+                                 follow_links=False, crop_to_aspect_ratio=False, verbose=True,
+                                 **kwargs):
     """A `tf.data.Dataset` of `(images, labels)` batches from a folder of images.
 
     With `labels="inferred"`, `directory` holds one subfolder per class (sorted names give
@@ -198,40 +132,37 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
     `image_size` (float32, values in [0, 255]), and batched; labels are "int" (int32),
     "categorical" (one-hot float32), "binary" (float32, shape (batch, 1)) or None (images
     only). `validation_split` with `subset` "training" / "validation" / "both" splits the
-    shuffled file list (use the same `seed` for both subsets). The dataset's `class_names`
-    and `file_paths` attributes are set.
+    shuffled file list (pass the same `seed` for both subsets). The listing and the split are
+    those of `keras.utils.text_dataset_from_directory` (`keras/utils/dataset_utils.py`). The
+    dataset's `class_names` and `file_paths` attributes are set.
     """
-    import flowgrad as tf
     channels = {"rgb": 3, "rgba": 4, "grayscale": 1}.get(color_mode)
     if channels is None:
         raise ValueError(f'color_mode must be "rgb", "rgba" or "grayscale"; got {color_mode!r}.')
-    if labels not in ("inferred", None) and not isinstance(labels, (list, tuple, np.ndarray)):
-        raise ValueError('labels must be "inferred", None, or a list of labels.')
-    if label_mode not in ("int", "categorical", "binary", None):
-        raise ValueError(f"Invalid label_mode {label_mode!r}.")
-    if labels is None:
-        label_mode = None
-    if validation_split and shuffle and seed is None:
+    dataset_utils.check_labels_arg(labels, class_names, label_mode)
+    if labels is None or label_mode is None:
+        labels = label_mode = None
+    dataset_utils.check_validation_split_arg(validation_split, subset, shuffle, seed)
+    if seed is None:
         seed = np.random.randint(1e6)
     image_size = (int(image_size[0]), int(image_size[1]))
-    paths, ids, names = _index_directory(directory, labels, ALLOWLIST_FORMATS, class_names,
-                                         shuffle, seed, follow_links)
-    if label_mode == "binary" and len(names) != 2 and labels == "inferred":
-        raise ValueError(f'label_mode="binary" needs exactly 2 classes; found {len(names)}.')
+    paths, ids, names = dataset_utils.index_directory(
+        directory, labels, ALLOWLIST_FORMATS, class_names=class_names, shuffle=shuffle,
+        seed=seed, follow_links=follow_links, verbose=verbose)
+    if label_mode == "binary" and len(names) != 2:
+        raise ValueError(f'label_mode="binary" needs exactly 2 classes; got class_names='
+                         f"{names}.")
+    common = {"label_mode": label_mode, "names": names, "color_mode": color_mode,
+              "channels": channels, "batch_size": batch_size, "image_size": image_size,
+              "interpolation": interpolation, "crop": crop_to_aspect_ratio}
+    split = dataset_utils.get_training_or_validation_split
     if subset == "both":
-        tr = _split(paths, ids, validation_split, "training", seed)
-        va = _split(paths, ids, validation_split, "validation", seed)
-        common = {"label_mode": label_mode, "names": names, "color_mode": color_mode,
-                  "channels": channels, "batch_size": batch_size, "image_size": image_size,
-                  "interpolation": interpolation, "crop": crop_to_aspect_ratio}
+        tr = split(paths, ids, validation_split, "training")
+        va = split(paths, ids, validation_split, "validation")
         return (_make_dataset(*tr, shuffle=shuffle, seed=seed, **common),
                 _make_dataset(*va, shuffle=False, seed=seed, **common))
-    paths, ids = _split(paths, ids, validation_split, subset, seed)
-    del tf
-    return _make_dataset(paths, ids, label_mode=label_mode, names=names, color_mode=color_mode,
-                         channels=channels, batch_size=batch_size, image_size=image_size,
-                         interpolation=interpolation, crop=crop_to_aspect_ratio,
-                         shuffle=shuffle, seed=seed)
+    paths, ids = split(paths, ids, validation_split, subset)
+    return _make_dataset(paths, ids, shuffle=shuffle, seed=seed, **common)
 
 
 def _make_dataset(paths, ids, label_mode, names, color_mode, channels, batch_size, image_size,
@@ -240,7 +171,7 @@ def _make_dataset(paths, ids, label_mode, names, color_mode, channels, batch_siz
     if not paths:
         raise ValueError("No images found in the directory. Allowed formats: "
                          f"{ALLOWLIST_FORMATS}")
-    y = None if label_mode is None or ids is None else _encode_labels(
+    y = None if label_mode is None or ids is None else dataset_utils.encode_labels(
         ids, label_mode, len(names))
     img_spec = tf.TensorSpec((*image_size, channels), tf.float32)
 
@@ -432,8 +363,9 @@ class ImageDataGenerator:
                             keep_aspect_ratio=False):
         """Batches of augmented images from class subfolders of `directory`; `class_mode`
         "categorical", "binary", "sparse", "input" or None."""
-        paths, ids, names = _index_directory(directory, "inferred", ALLOWLIST_FORMATS, classes,
-                                             False, None, follow_links)
+        paths, ids, names = dataset_utils.index_directory(
+            directory, "inferred", ALLOWLIST_FORMATS, class_names=classes, shuffle=False,
+            follow_links=follow_links, verbose=False)
         if subset is not None and self._validation_split:
             # split per class, as Keras does: the first fraction of each class is validation
             keep = np.zeros(len(paths), bool)

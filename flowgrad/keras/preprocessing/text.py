@@ -3,6 +3,7 @@
 import collections
 import hashlib
 import json
+import warnings
 
 import numpy as np
 
@@ -72,9 +73,11 @@ class Tokenizer:
     def __init__(self, num_words=None, filters=_FILTERS, lower=True, split=" ",
                  char_level=False, oov_token=None, analyzer=None, document_count=0, **kwargs):
         if "nb_words" in kwargs:
+            warnings.warn("The `nb_words` argument of `Tokenizer` has been renamed "
+                          "`num_words`.", stacklevel=2)
             num_words = kwargs.pop("nb_words")
         if kwargs:
-            raise TypeError(f"Unrecognized keyword arguments: {sorted(kwargs)}")
+            raise TypeError(f"Unrecognized keyword arguments: {kwargs}")
         self.word_counts = collections.OrderedDict()
         self.word_docs = collections.defaultdict(int)
         self.filters = filters
@@ -114,7 +117,7 @@ class Tokenizer:
         vocab = ([] if self.oov_token is None else [self.oov_token]) + [w for w, _ in ordered]
         self.word_index = dict(zip(vocab, range(1, len(vocab) + 1)))
         self.index_word = {i: w for w, i in self.word_index.items()}
-        self.index_docs = collections.defaultdict(int)
+        # counts of indices that no word takes now (from fit_on_sequences) are kept
         for w, c in self.word_docs.items():
             self.index_docs[self.word_index[w]] = c
 
@@ -169,12 +172,20 @@ class Tokenizer:
             yield " ".join(vect)
 
     def texts_to_matrix(self, texts, mode="binary"):
-        """A `(len(texts), num_words)` matrix; `mode`: "binary", "count", "tfidf", "freq"."""
+        """A `(len(texts), num_words)` float64 matrix of the texts' word indices (see
+        `sequences_to_matrix` for the modes)."""
         return self.sequences_to_matrix(self.texts_to_sequences(texts), mode=mode)
 
     def sequences_to_matrix(self, sequences, mode="binary"):
-        """A `(len(sequences), num_words)` matrix of the indices; `mode` as in
-        `texts_to_matrix`."""
+        """A `(len(sequences), num_words)` float64 matrix of the indices (`num_words`, or the
+        vocabulary size + 1; larger indices are dropped).
+
+        `mode`: "binary" (1 where an index occurs), "count", "freq" (count / sequence length,
+        dropped indices included in the length) or "tfidf":
+        `(1 + log(count)) * log(1 + document_count / (1 + index_docs[index]))`, the document
+        counts coming from `fit_on_texts` / `fit_on_sequences`. An unknown mode raises
+        ValueError before any work (tf-keras raises only on a non-empty sequence).
+        """
         if not self.num_words:
             if self.word_index:
                 num_words = len(self.word_index) + 1

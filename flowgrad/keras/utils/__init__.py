@@ -1,4 +1,5 @@
-"""`keras.utils`: progress bar, one-hot encoding, batch datasets, file downloads and seeding."""
+"""`keras.utils`: progress bar, one-hot encoding, batch datasets, datasets from folders and
+arrays, file downloads and seeding."""
 
 import random as _random
 
@@ -9,6 +10,10 @@ from .data_utils import (  # noqa: F401
     Sequence,
     pack_x_y_sample_weight,
     unpack_x_y_sample_weight,
+)
+from .dataset_utils import (  # noqa: F401
+    text_dataset_from_directory,
+    timeseries_dataset_from_array,
 )
 from .file_utils import get_file  # noqa: F401
 from .numerical_utils import normalize, to_categorical  # noqa: F401

@@ -48,6 +48,7 @@ import _peers  # also puts the checkout's flowgrad on sys.path
 TF_TARGET = 1.5     # TF/Keras epoch / flowgrad epoch, at least
 TORCH_TARGET = 1.0  # torch epoch / flowgrad epoch, at least (recurrent rows)
 BATCH = 32
+SETTLE = 1.0        # seconds of idle before each timed run (see time_case)
 MNIST = os.environ.get("FLOWGRAD_MNIST") or os.path.join(
     _peers.REPO_ROOT, "..", "shared", "datasets", "mnist.npz")
 
@@ -223,6 +224,7 @@ def time_case(case, frameworks, quick):
     best = {name: float("inf") for name in runners}
     for _ in range(repeat):
         for name, r in runners.items():
+            time.sleep(SETTLE)   # let the previous framework's worker threads go idle
             t = time.perf_counter()
             r.fit(xs, ys, epochs=epochs)
             best[name] = min(best[name], (time.perf_counter() - t) / epochs * scale)

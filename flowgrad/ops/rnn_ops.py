@@ -26,6 +26,8 @@ Activations: `activation` is "tanh" or "relu", `recurrent_activation` "sigmoid";
 fall back to the unrolled primitive ops for anything else.
 """
 
+import functools
+
 from ..core.dispatch import execute
 from ..core.registry import register_op
 from . import array_ops, math_ops, nn_ops
@@ -84,11 +86,22 @@ def _t(a):
     return a.swapaxes(-1, -2)
 
 
+@functools.lru_cache(maxsize=64)
 def _lstm_perm(xp, n):
-    """Keras's gate order i, f, c, o -> the internal i, f, o, g (the three sigmoid gates
-    contiguous, so one in-place sigmoid covers them)."""
-    return xp.concatenate([xp.arange(0, 2 * n), xp.arange(3 * n, 4 * n),
+    """(perm, inverse): Keras's gate order i, f, c, o -> the internal i, f, o, g (the three
+    sigmoid gates contiguous, so one in-place sigmoid covers them). Cached: short sequences
+    pay these small setup calls on every step."""
+    perm = xp.concatenate([xp.arange(0, 2 * n), xp.arange(3 * n, 4 * n),
                            xp.arange(2 * n, 3 * n)])
+    return perm, xp.argsort(perm)
+
+
+@functools.lru_cache(maxsize=64)
+def _half_scale(xp, size, n_sigmoid, dtype):
+    """Ones, with 1/2 on the first `n_sigmoid` (sigmoid) columns; read-only."""
+    scale = xp.ones((size,), dtype=dtype)
+    scale[:n_sigmoid] = 0.5
+    return scale
 
 
 def _lstm_kernel(xp, x, K, b, h0, c0, U, mask=None, activation="tanh",
@@ -103,11 +116,10 @@ def _lstm_kernel(xp, x, K, b, h0, c0, U, mask=None, activation="tanh",
     G = U.shape[-1]
     n = G // 4
     dt = x.dtype
-    perm = _lstm_perm(xp, n)
+    perm, _ = _lstm_perm(xp, n)
     # The sigmoid columns of the weights are pre-scaled by 1/2 (exact), so each sigmoid is
     # one tanh and two in-place ops. `take` keeps the results C-contiguous.
-    scale = xp.ones((G,), dtype=dt)
-    scale[:3 * n] = 0.5
+    scale = _half_scale(xp, G, 3 * n, dt)
     Kp = xp.take(K, perm, axis=-1) * scale
     Up = xp.take(U, perm, axis=-1) * scale
     bp = xp.take(b, perm, axis=-1) * scale
@@ -153,8 +165,7 @@ def _lstm_grad_kernel(xp, x, K, b, h0, c0, U, hs, cs, gates, acs, dhs, dcs, mask
     F = x.shape[-1]
     G = 4 * n
     dt = hs.dtype
-    perm = _lstm_perm(xp, n)
-    inv = xp.argsort(perm)
+    perm, inv = _lstm_perm(xp, n)
     UpT = xp.ascontiguousarray(_t(xp.take(U, perm, axis=-1)))
     # dZ starts as the gates' derivatives w.r.t. their pre-activations (every step at once);
     # each step multiplies its slice by the incoming gradients.
@@ -282,8 +293,7 @@ def _gru_kernel(xp, x, K, b, h0, U, rb, mask=None, activation="tanh",
     G = U.shape[-1]
     n = G // 3
     dt = x.dtype
-    scale = xp.ones((G,), dtype=dt)
-    scale[:2 * n] = 0.5
+    scale = _half_scale(xp, G, 2 * n, dt)
     bias = b.copy()
     bias[:, :2 * n] += rb[:, :2 * n]  # the z / r recurrent biases simply add to the input ones
     # gates: [z, r] (pre-scaled by 1/2, then sigmoid in place) and the candidate hh

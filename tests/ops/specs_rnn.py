@@ -40,6 +40,13 @@ def _per_direction(fn):
     return wrapped
 
 
+def _step_mask(mask, t, x):
+    """Step t's mask as a (batch, 1) column of 0 / 1 in x's dtype (all ones without a mask)."""
+    if mask is None:
+        return np.ones((x.shape[0], 1), dtype=x.dtype)
+    return mask[:, t:t + 1].astype(x.dtype)
+
+
 def _stack(per_step, state):
     """(batch, time, units) from the per-step states; empty when there are no steps."""
     if not per_step:
@@ -62,7 +69,7 @@ def _np_lstm_steps(x, K, b, h0, c0, U, activation, mask=None):
         c_new = f * c + i * g
         ac = _act(c_new, activation)
         h_new = o * ac
-        m = np.ones((x.shape[0], 1), dtype=x.dtype) if mask is None else mask[:, t:t + 1].astype(x.dtype)
+        m = _step_mask(mask, t, x)
         c = np.where(m > 0, c_new, c_prev)
         h = np.where(m > 0, h_new, h_prev)
         steps.append(dict(i=i, f=f, g=g, o=o, c=c, ac=ac, h=h, c_prev=c_prev, h_prev=h_prev,
@@ -112,7 +119,7 @@ def _np_gru_steps(x, K, b, h0, U, rb, activation, mask=None):
         r = _sig(p[:, n:2 * n] + inner[:, n:2 * n])
         hh = _act(p[:, 2 * n:] + r * inner[:, 2 * n:], activation)
         h_prev = h
-        m = np.ones((x.shape[0], 1), dtype=x.dtype) if mask is None else mask[:, t:t + 1].astype(x.dtype)
+        m = _step_mask(mask, t, x)
         h = np.where(m > 0, z * h_prev + (1 - z) * hh, h_prev)
         steps.append(dict(z=z, r=r, hh=hh, ih=inner[:, 2 * n:], h=h, h_prev=h_prev, m=m))
     return steps

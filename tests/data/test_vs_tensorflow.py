@@ -10,7 +10,6 @@ is not needed here.
 """
 
 import collections
-import importlib.util
 import json
 import os
 
@@ -18,22 +17,13 @@ import numpy as np
 import pytest
 
 import flowgrad as tf
+from tests.fixture_json import load_generator_and_fixture
 
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
 
 
-def _load_generator():
-    spec = importlib.util.spec_from_file_location(
-        "_flowgrad_tf_pipelines", os.path.join(HERE, "make_tf_pipelines.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-gen = _load_generator()
+gen, FIXTURE = load_generator_and_fixture(HERE, "make_tf_pipelines.py", "tf_pipelines.json")
 CASES = {c["name"]: c for c in gen.CASES}
-with open(os.path.join(HERE, "tf_pipelines.json")) as _f:
-    FIXTURE = json.load(_f)
 HEADER = FIXTURE.pop("_header")
 
 # Known, deliberate differences (name -> reason).

@@ -8,30 +8,19 @@ The fixture is regenerated with the peers' Python (see the generator's docstring
 is not needed here.
 """
 
-import importlib.util
-import json
 import os
 
 import numpy as np
 import pytest
 
 import flowgrad as tf
+from tests.fixture_json import load_generator_and_fixture
 from flowgrad.strings import _hash
 
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
 
 
-def _load_generator():
-    spec = importlib.util.spec_from_file_location(
-        "_flowgrad_strings_fixtures", os.path.join(HERE, "make_strings_fixtures.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-gen = _load_generator()
-with open(os.path.join(HERE, "strings_tf.json")) as _f:
-    FIXTURE = json.load(_f)
+gen, FIXTURE = load_generator_and_fixture(HERE, "make_strings_fixtures.py", "strings_tf.json")
 HEADER = FIXTURE.pop("_header")
 HASHES = FIXTURE.pop("_hashes")
 

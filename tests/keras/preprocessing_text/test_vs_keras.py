@@ -9,29 +9,18 @@ The fixtures are regenerated with the peers' Python (see the generator's docstri
 is not needed here.
 """
 
-import importlib.util
-import json
 import os
 
 import numpy as np
 import pytest
 
 import flowgrad as tf
+from tests.fixture_json import load_generator_and_fixture
 
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
 
 
-def _load_generator():
-    spec = importlib.util.spec_from_file_location(
-        "_flowgrad_text_layers", os.path.join(HERE, "make_text_layers.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-gen = _load_generator()
-with open(os.path.join(HERE, "text_layers_keras.json")) as _f:
-    FIXTURE = json.load(_f)
+gen, FIXTURE = load_generator_and_fixture(HERE, "make_text_layers.py", "text_layers_keras.json")
 HEADER = FIXTURE.pop("_header")
 
 # Keras 3.15 returns one_hot / multi_hot / count encodings of the lookup layers as int64

@@ -27,6 +27,7 @@ fall back to the unrolled primitive ops for anything else.
 """
 
 import functools
+import threading
 
 from ..core.dispatch import execute
 from ..core.registry import register_op
@@ -51,13 +52,43 @@ def _act_inplace(xp, z, activation):
         xp.maximum(z, 0, out=z)
 
 
-def _act_derivative(xp, y, activation):
-    """d activation / d x from the activation's output `y` (all steps at once)."""
+def _act_derivative_into(xp, y, activation, out):
+    """d activation / d x from the activation's output `y` (all steps at once), into `out`."""
     if activation == "tanh":
-        d = y * y
-        xp.subtract(1, d, out=d)
-        return d
-    return (y > 0).astype(y.dtype)
+        xp.multiply(y, y, out=out)
+        xp.subtract(1, out, out=out)
+    else:
+        out[...] = y > 0
+    return out
+
+
+_SCRATCH = threading.local()
+
+
+def _scratch(xp, tag, shape, dtype):
+    """An uninitialised work array for values that never leave a kernel, reused from call to
+    call (one per tag, shape and dtype, per thread): a fresh multi-megabyte array costs a page
+    fault per 4 KiB on every training step."""
+    cache = getattr(_SCRATCH, "arrays", None)
+    if cache is None:
+        cache = _SCRATCH.arrays = {}
+    key = (tag, xp.__name__, tuple(shape), str(dtype))
+    buf = cache.get(key)
+    if buf is None:
+        if len(cache) >= 32:   # shapes change (a last partial batch, another model): start over
+            cache.clear()
+        buf = cache[key] = xp.empty(tuple(shape), dtype=dtype)
+    return buf
+
+
+def _previous_states(xp, tag, h0, hs):
+    """(D, B * T, n): the state each step starts from (h0, then hs shifted by one step)."""
+    D, B, T, n = hs.shape
+    prev = _scratch(xp, tag, (D, B, T, n), hs.dtype)
+    if T:
+        prev[:, :, 0] = h0
+        prev[:, :, 1:] = hs[:, :, :-1]
+    return prev.reshape(D, B * T, n)
 
 
 def _check(name, activation, recurrent_activation):
@@ -169,10 +200,11 @@ def _lstm_grad_kernel(xp, x, K, b, h0, c0, U, hs, cs, gates, acs, dhs, dcs, mask
     UpT = xp.ascontiguousarray(_t(xp.take(U, perm, axis=-1)))
     # dZ starts as the gates' derivatives w.r.t. their pre-activations (every step at once);
     # each step multiplies its slice by the incoming gradients.
-    dZ = 1 - gates
+    dZ = _scratch(xp, "lstm_dZ", gates.shape, dt)
+    xp.subtract(1, gates, out=dZ)
     dZ *= gates
-    dZ[..., 3 * n:] = _act_derivative(xp, gates[..., 3 * n:], activation)
-    dact = _act_derivative(xp, acs, activation)
+    _act_derivative_into(xp, gates[..., 3 * n:], activation, dZ[..., 3 * n:])
+    dact = _act_derivative_into(xp, acs, activation, _scratch(xp, "lstm_dact", acs.shape, dt))
     M = xp.empty((D, B, G), dtype=dt)
     dh_rec = xp.zeros((D, B, n), dtype=dt)
     dc_rec = xp.zeros((D, B, n), dtype=dt)
@@ -204,7 +236,7 @@ def _lstm_grad_kernel(xp, x, K, b, h0, c0, U, hs, cs, gates, acs, dhs, dcs, mask
     dx = xp.matmul(dZ2, _t(xp.take(K, perm, axis=-1))).reshape(D, B, T, F)
     dK = xp.take(xp.matmul(_t(x.reshape(D, B * T, F)), dZ2), inv, axis=-1)
     db = xp.take(dZ2.sum(axis=1), inv, axis=-1)
-    hprev = xp.concatenate([h0[:, :, None], hs[:, :, :-1]], axis=2)[:, :, :T].reshape(D, B * T, n)
+    hprev = _previous_states(xp, "lstm_hprev", h0, hs)
     dU = xp.take(xp.matmul(_t(hprev), dZ2), inv, axis=-1)
     return _unlead((dx, dK, db, dh_rec, dc_rec, dU), single)
 
@@ -340,9 +372,11 @@ def _gru_grad_kernel(xp, x, K, b, h0, U, rb, hs, gates, ih, dhs, mask=None, acti
     G = 3 * n
     dt = hs.dtype
     UT = xp.ascontiguousarray(_t(U))
-    dI = 1 - gates  # d inner (h @ U + rb); starts as the z / r sigmoid derivatives
+    dI = _scratch(xp, "gru_dI", gates.shape, dt)  # d inner (h @ U + rb); starts as the z / r
+    xp.subtract(1, gates, out=dI)                  # sigmoid derivatives
     dI *= gates
-    dA = _act_derivative(xp, gates[..., 2 * n:], activation)  # -> d proj_h
+    dA = _act_derivative_into(xp, gates[..., 2 * n:], activation,  # -> d proj_h
+                              _scratch(xp, "gru_dA", hs.shape, dt))
     dh_rec = xp.zeros((D, B, n), dtype=dt)
     for t in range(T - 1, -1, -1):
         g = gates[:, :, t]
@@ -366,7 +400,7 @@ def _gru_grad_kernel(xp, x, K, b, h0, U, rb, hs, gates, ih, dhs, mask=None, acti
         if m is not None:
             dh_rec += dh_pass
     dI2 = dI.reshape(D, B * T, G)
-    hprev = xp.concatenate([h0[:, :, None], hs[:, :, :-1]], axis=2)[:, :, :T].reshape(D, B * T, n)
+    hprev = _previous_states(xp, "gru_hprev", h0, hs)
     dU = xp.matmul(_t(hprev), dI2)
     drb = dI2.sum(axis=1)
     dI[..., 2 * n:] = dA   # now d proj

@@ -708,3 +708,34 @@ def test_conv_lstm2d_matches_keras_and_shapes():
     assert strided.compute_output_shape((None, 4, 7, 6, 2))[0] == (None, 3, 2, 3)
     inp = keras.Input((None, 8, 8, 1))
     assert L.ConvLSTM2D(4, 3, return_sequences=True)(inp).shape.as_list() == [None, None, 6, 6, 4]
+
+
+def test_direct_calls_pass_embedding_masks_along_as_keras_does():
+    """In a subclassed model, `lstm(embedding(x))` with `mask_zero=True` skips the padding
+    (Keras attaches the mask to the embedding's output): trailing zeros change nothing, eagerly
+    and in the traced train step."""
+    from flowgrad.keras.engine.base_layer import mask_of
+
+    class Model(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.emb = L.Embedding(10, 4, mask_zero=True)
+            self.rnn = L.LSTM(3)
+            self.out = L.Dense(1)
+
+        def call(self, x):
+            return self.out(self.rnn(self.emb(x)))
+
+    model = Model()
+    padded = np.array([[1, 2, 3, 0, 0], [4, 5, 0, 0, 0]])
+    trimmed = padded[:, :3]
+    np.testing.assert_allclose(model(padded).numpy(), model(trimmed).numpy(), rtol=1e-6)
+    np.testing.assert_array_equal(mask_of(model.emb(padded)).numpy(), padded > 0)
+    model.compile("adam", "mse")
+    model.fit(padded, np.ones((2, 1)), epochs=2, verbose=0)
+    np.testing.assert_allclose(model(padded).numpy(), model(trimmed).numpy(), rtol=1e-6)
+    # without mask_zero the padding is data
+    plain = L.LSTM(3)
+    emb = L.Embedding(10, 4)
+    assert mask_of(emb(padded)) is None
+    assert not np.allclose(plain(emb(padded)).numpy(), plain(emb(trimmed)).numpy())

@@ -14,6 +14,7 @@ import contextlib
 import inspect
 import re
 import threading
+import weakref
 
 import numpy as np
 
@@ -72,6 +73,28 @@ class _CallContext(threading.local):
 
 _CTX = _CallContext()
 
+# ---------------------------------------------------------------------------------------------
+# Masks of tensors returned by direct layer calls (Keras keeps them as `tensor._keras_mask`):
+# `lstm(embedding(x))` in a subclassed model gets Embedding(mask_zero=True)'s mask as Keras
+# does. Tensor has no slot for it, so the mask lives here, keyed by the tensor's id and dropped
+# with the tensor.
+_MASKS = {}
+
+
+def _attach_mask(t, mask):
+    if mask is None or not isinstance(t, Tensor) or isinstance(mask, (list, tuple)):
+        return
+    key = id(t)
+    _MASKS[key] = (weakref.ref(t, lambda _, key=key: _MASKS.pop(key, None)), mask)
+
+
+def mask_of(t):
+    """The mask a direct layer call attached to tensor `t` (Keras's `t._keras_mask`), or None."""
+    entry = _MASKS.get(id(t))
+    if entry is not None and entry[0]() is t:
+        return entry[1]
+    return None
+
 
 def _scope_prefix():
     c = _CTX
@@ -94,6 +117,18 @@ try:
     _LP = getattr(_backend, "_LEARNING_PHASE", [None])
 except ImportError:  # pragma: no cover
     _LP = [None]
+
+
+_PRODUCERS = {}
+
+
+def _mask_producer(layer):
+    """Whether the layer's class computes masks of its own (Embedding, Masking, models)."""
+    cls = type(layer)
+    r = _PRODUCERS.get(cls)
+    if r is None:
+        r = _PRODUCERS[cls] = cls.compute_mask is not Layer.compute_mask
+    return r
 
 
 def _learning_phase():
@@ -812,7 +847,8 @@ class Layer:
             fast = d.get("_fast")
             x = args[0]
             tx = type(x)
-            if fast is not None and (tx is Tensor or tx is np.ndarray):
+            if fast is not None and (tx is Tensor or tx is np.ndarray) and not (
+                    _MASKS and id(x) in _MASKS):
                 if tx is np.ndarray:
                     x = _convert_inputs(x)
                 v = x._value
@@ -890,6 +926,11 @@ class Layer:
             spec = d["_input_spec"]
             if spec is not None:
                 assert_input_compatibility(spec, inputs, d["_name"])
+        in_mask = None
+        if _MASKS and type(inputs) is Tensor and (not kwargs or "mask" not in kwargs):
+            in_mask = mask_of(args[0] if args else converted)
+            if in_mask is not None and cs.mask:
+                kwargs["mask"] = in_mask
         c = _CTX
         if kwargs:
             training = kwargs.get("training")
@@ -926,8 +967,12 @@ class Layer:
             c.training = prev
         if d["_activity_regularizer"] is not None:
             self._add_activity_loss(outputs)
+        produces = _mask_producer(self)
+        if (produces or in_mask is not None) and isinstance(outputs, Tensor) and \
+                type(inputs) is Tensor:
+            _attach_mask(outputs, self.compute_mask(inputs, in_mask))
         if len(args) == 1 and inputs is converted and type(inputs) is Tensor and \
-                type(args[0]) in (Tensor, np.ndarray) and \
+                type(args[0]) in (Tensor, np.ndarray) and not produces and \
                 (not kwargs or (len(kwargs) == 1 and "training" in kwargs)) and \
                 prev is training:
             v = inputs._value

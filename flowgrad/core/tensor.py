@@ -71,6 +71,14 @@ class Tensor:
             v = v.astype(dtype, copy=False)
         return v
 
+    @property
+    def _keras_mask(self):
+        """The mask a Keras layer call attached to this tensor (e.g. the output of
+        `Embedding(mask_zero=True)`), or None; read-only here."""
+        import sys
+        base_layer = sys.modules.get("flowgrad.keras.engine.base_layer")
+        return None if base_layer is None else base_layer.mask_of(self)
+
     def ref(self):
         """A hashable reference to this tensor (tensors themselves are unhashable, as in TF)."""
         return Reference(self)

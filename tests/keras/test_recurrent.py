@@ -731,6 +731,7 @@ def test_direct_calls_pass_embedding_masks_along_as_keras_does():
     trimmed = padded[:, :3]
     np.testing.assert_allclose(model(padded).numpy(), model(trimmed).numpy(), rtol=1e-6)
     np.testing.assert_array_equal(mask_of(model.emb(padded)).numpy(), padded > 0)
+    np.testing.assert_array_equal(model.emb(padded)._keras_mask.numpy(), padded > 0)
     model.compile("adam", "mse")
     model.fit(padded, np.ones((2, 1)), epochs=2, verbose=0)
     np.testing.assert_allclose(model(padded).numpy(), model(trimmed).numpy(), rtol=1e-6)

@@ -81,6 +81,11 @@ def _scratch(xp, tag, shape, dtype):
     return buf
 
 
+def _nonzero_steps(xp, grads):
+    """Per time step (axis 2), whether any entry of `grads` is nonzero, as Python bools."""
+    return [bool(v) for v in grads.any(axis=(0, 1, 3)).tolist()] if grads.size else []
+
+
 def _previous_states(xp, tag, h0, hs):
     """(D, B * T, n): the state each step starts from (h0, then hs shifted by one step)."""
     D, B, T, n = hs.shape
@@ -208,11 +213,15 @@ def _lstm_grad_kernel(xp, x, K, b, h0, c0, U, hs, cs, gates, acs, dhs, dcs, mask
     M = xp.empty((D, B, G), dtype=dt)
     dh_rec = xp.zeros((D, B, n), dtype=dt)
     dc_rec = xp.zeros((D, B, n), dtype=dt)
+    # Which steps receive output gradients: only the last one when the layer returns its last
+    # output, none of the cell states unless they are returned. Adding zeros is skipped.
+    dh_steps = _nonzero_steps(xp, dhs)
+    dc_any = bool(dcs.any())
     for t in range(T - 1, -1, -1):
         g = gates[:, :, t]
         i, f, o, gg = g[..., :n], g[..., n:2 * n], g[..., 2 * n:3 * n], g[..., 3 * n:]
-        dh = dhs[:, :, t] + dh_rec
-        dcs_t = dc_rec + dcs[:, :, t]
+        dh = dhs[:, :, t] + dh_rec if dh_steps[t] else (dh_rec if m is None else dh_rec.copy())
+        dcs_t = dc_rec + dcs[:, :, t] if dc_any else dc_rec
         if m is not None:  # the masked share of a state's gradient passes straight through
             mt = m[:, :, t]
             dh_pass, dc_pass = dh - dh * mt, dcs_t - dcs_t * mt
@@ -378,10 +387,11 @@ def _gru_grad_kernel(xp, x, K, b, h0, U, rb, hs, gates, ih, dhs, mask=None, acti
     dA = _act_derivative_into(xp, gates[..., 2 * n:], activation,  # -> d proj_h
                               _scratch(xp, "gru_dA", hs.shape, dt))
     dh_rec = xp.zeros((D, B, n), dtype=dt)
+    dh_steps = _nonzero_steps(xp, dhs)
     for t in range(T - 1, -1, -1):
         g = gates[:, :, t]
         z, r = g[..., :n], g[..., n:2 * n]
-        dh = dhs[:, :, t] + dh_rec
+        dh = dhs[:, :, t] + dh_rec if dh_steps[t] else (dh_rec if m is None else dh_rec.copy())
         hprev = hs[:, :, t - 1] if t else h0
         if m is not None:  # the masked share passes straight to the previous state
             mt = m[:, :, t]

@@ -243,10 +243,16 @@ def _lstm_grad_kernel(xp, x, K, b, h0, c0, U, hs, cs, gates, acs, dhs, dcs, mask
             dc_rec += dc_pass
     dZ2 = dZ.reshape(D, B * T, G)
     dx = xp.matmul(dZ2, _t(xp.take(K, perm, axis=-1))).reshape(D, B, T, F)
-    dK = xp.take(xp.matmul(_t(x.reshape(D, B * T, F)), dZ2), inv, axis=-1)
     db = xp.take(dZ2.sum(axis=1), inv, axis=-1)
-    hprev = _previous_states(xp, "lstm_hprev", h0, hs)
-    dU = xp.take(xp.matmul(_t(hprev), dZ2), inv, axis=-1)
+    # the kernel and recurrent-kernel gradients as one GEMM: [x, h_prev]^T @ dZ (one GEMM
+    # with 2x the rows runs faster than two)
+    xh = _scratch(xp, "lstm_xh", (D, B, T, F + n), dt)
+    xh[..., :F] = x
+    if T:
+        xh[:, :, 0, F:] = h0
+        xh[:, :, 1:, F:] = hs[:, :, :-1]
+    dW = xp.take(xp.matmul(_t(xh.reshape(D, B * T, F + n)), dZ2), inv, axis=-1)
+    dK, dU = dW[:, :F], dW[:, F:]
     return _unlead((dx, dK, db, dh_rec, dc_rec, dU), single)
 
 

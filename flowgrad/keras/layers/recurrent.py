@@ -1065,9 +1065,9 @@ def _run_fused(cell, x, states, training, need_seq, mask=None, zero_output=False
     if b_in is None:
         b_in = array_ops.zeros((g,), dtype=dt)
     if isinstance(cell, LSTMCell):
-        hs, cs = rnn_ops.lstm_sequence(x, k, b_in, states[0], states[1], u, mask=mask,
-                                       activation=act)
-        final = [hs[:, -1], cs[:, -1]]
+        hs, c_last = rnn_ops.lstm_sequence_final(x, k, b_in, states[0], states[1], u, mask=mask,
+                                                 activation=act)
+        final = [hs[:, -1], c_last]
     else:
         if b_rec is None:
             b_rec = array_ops.zeros((g,), dtype=dt)
@@ -1124,8 +1124,9 @@ def run_fused_pair(fw, bw, inputs, training, mask=None):
         mask = _to_tensor(mask)
         masks = array_ops.stack([mask, indexing_ops.reverse(mask, [1])], axis=0)
     if kind == "lstm":
-        hs, cs = rnn_ops.lstm_sequence(xs, k, b, h0, h0, u, mask=masks, activation=act)
-        states = [[hs[d, :, -1], cs[d, :, -1]] for d in (0, 1)]
+        hs, c_last = rnn_ops.lstm_sequence_final(xs, k, b, h0, h0, u, mask=masks,
+                                                 activation=act)
+        states = [[hs[d, :, -1], c_last[d]] for d in (0, 1)]
     else:
         hs = rnn_ops.gru_sequence(xs, k, b, h0, u, both(wf[3], wb[3], g), mask=masks,
                                   activation=act)

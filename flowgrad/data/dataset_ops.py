@@ -937,17 +937,23 @@ def _as_bool(value, what):
     return bool(value)
 
 
-class _FilterDataset(_UnaryDataset):
+class _PredicateDataset(_UnaryDataset):
+    """Elements while / where `predicate` holds: `filter` skips the others, `take_while`
+    stops at the first."""
+
+    _name = None   # "filter" or "take_while"
+
     def __init__(self, input_dataset, predicate):
         super().__init__(input_dataset)
         self._fn = StructuredFunction(predicate, lambda: input_dataset.element_spec,
-                                      name="filter")
+                                      name=self._name)
 
     def _card(self):
         return UNKNOWN
 
     def _iterate(self):
         fn = self._fn
+        stop = self._name == "take_while"
         for i, el in enumerate(self._input._iterate()):
             try:
                 keep = fn(el)
@@ -955,27 +961,16 @@ class _FilterDataset(_UnaryDataset):
                 raise fn.error(e, i) from e
             if _as_bool(keep, "predicate"):
                 yield el
-
-
-class _TakeWhileDataset(_UnaryDataset):
-    def __init__(self, input_dataset, predicate):
-        super().__init__(input_dataset)
-        self._fn = StructuredFunction(predicate, lambda: input_dataset.element_spec,
-                                      name="take_while")
-
-    def _card(self):
-        return UNKNOWN
-
-    def _iterate(self):
-        fn = self._fn
-        for i, el in enumerate(self._input._iterate()):
-            try:
-                keep = fn(el)
-            except Exception as e:
-                raise fn.error(e, i) from e
-            if not _as_bool(keep, "predicate"):
+            elif stop:
                 return
-            yield el
+
+
+class _FilterDataset(_PredicateDataset):
+    _name = "filter"
+
+
+class _TakeWhileDataset(_PredicateDataset):
+    _name = "take_while"
 
 
 class _ScanDataset(_UnaryDataset):

@@ -195,6 +195,14 @@ def resize(images, size, method="bilinear", preserve_aspect_ratio=False, antiali
     x = images if images.dtype == _dtypes.float32 else cast(images, _dtypes.float32)
     if (nh, nw) == (h, w) and method != "area":
         return x
+    if method == "bilinear" and not antialias and nh and nw and h and w:
+        for axis, n_in, n_out, trail in ((rank - 3, h, nh, (1, 1)), (rank - 2, w, nw, (1,))):
+            if n_in == n_out:
+                continue
+            lo, hi, w_lo, w_hi = _resize.bilinear_taps(n_in, n_out)
+            x = gather(x, lo, axis=axis) * w_lo.reshape((n_out,) + trail) + \
+                gather(x, hi, axis=axis) * w_hi.reshape((n_out,) + trail)
+        return x
     wh = _resize.weights(method, h, nh, bool(antialias)).astype(np.float32)
     ww = _resize.weights(method, w, nw, bool(antialias)).astype(np.float32)
     if rank == 3:

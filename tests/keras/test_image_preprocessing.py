@@ -74,6 +74,29 @@ def test_resize_in_function_and_gradient():
     np.testing.assert_allclose(g.sum(), 2 * 3 * 4 * 3, rtol=1e-5)
 
 
+def test_bilinear_resize_two_taps_equal_the_interpolation_matrices():
+    """Bilinear without antialiasing runs as two gathered taps per axis; down- and upsampling,
+    one axis unchanged, single and batched images, and the gradient all equal the dense
+    (out, in) interpolation matrices applied in float64."""
+    from flowgrad.image import _resize
+    for shape, size in [((7, 9, 2), (4, 5)), ((2, 5, 4, 3), (9, 4)), ((6, 6, 1), (6, 2))]:
+        x = _img(*shape)
+        wh = _resize.weights("bilinear", shape[-3], size[0], False)
+        ww = _resize.weights("bilinear", shape[-2], size[1], False)
+        ref = np.einsum("ph,qw,...hwc->...pqc", wh, ww, x.astype(np.float64))
+        np.testing.assert_allclose(tf.image.resize(x, size).numpy(), ref, atol=1e-5)
+    # resizing is linear: the gradient of sum(resize(x) * u) is Wh^T u Ww per channel
+    x = tf.constant(_img(4, 7, 2))
+    u = np.random.default_rng(1).standard_normal((3, 5, 2)).astype(np.float32)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        total = tf.reduce_sum(tf.image.resize(x, (3, 5)) * u)
+    wh = _resize.weights("bilinear", 4, 3, False)
+    ww = _resize.weights("bilinear", 7, 5, False)
+    np.testing.assert_allclose(tape.gradient(total, x).numpy(),
+                               np.einsum("ph,qw,pqc->hwc", wh, ww, u), atol=1e-5)
+
+
 # ------------------------------------------------------------------------------ tf.image geometry
 def test_flips_rotations_crops_exact():
     x = _img(2, 5, 6, 3)

@@ -2179,10 +2179,7 @@ class _SampleDataset(DatasetV2):
         self._stop = stop_on_empty
 
     def _compute_spec(self):
-        spec = self._inputs[0].element_spec
-        for d in self._inputs[1:]:
-            spec = _structure.relax_to(spec, d.element_spec)
-        return spec
+        return _common_spec(self._inputs)
 
     def _iterate(self):
         its = [d._iterate() for d in self._inputs]
@@ -2199,6 +2196,14 @@ class _SampleDataset(DatasetV2):
             yield v
 
 
+def _common_spec(datasets):
+    """The element spec that covers every dataset's elements (dims that differ relaxed)."""
+    spec = datasets[0].element_spec
+    for d in datasets[1:]:
+        spec = _structure.relax_to(spec, d.element_spec)
+    return spec
+
+
 class _ChooseDataset(DatasetV2):
     def __init__(self, datasets, choice, stop_on_empty):
         datasets = list(datasets)
@@ -2208,10 +2213,7 @@ class _ChooseDataset(DatasetV2):
         self._stop = stop_on_empty
 
     def _compute_spec(self):
-        spec = self._datasets[0].element_spec
-        for d in self._datasets[1:]:
-            spec = _structure.relax_to(spec, d.element_spec)
-        return spec
+        return _common_spec(self._datasets)
 
     def _iterate(self):
         its = [d._iterate() for d in self._datasets]

@@ -4,17 +4,19 @@ time step as one op, with a fused backward op. The Keras `LSTM` / `GRU` layers u
 Why fused. Unrolled into primitive ops, one LSTM step is about a dozen ops forward and two
 dozen backward, each on a small (batch, units) array: a 200-step sequence becomes thousands of
 graph nodes, and the time goes to dispatch, not arithmetic. These kernels run the time loop
-in NumPy, write every step's results into preallocated time-major buffers with `out=`, and do
-whatever does not depend on the recursion once for the whole sequence: the weight gradient is
-a single GEMM over all steps, and the gate derivatives are computed for all steps at once.
+in NumPy, write every step's results into preallocated buffers with `out=`, and do whatever
+does not depend on the recursion for many steps at once: the weight gradients are GEMMs over
+all steps, and the gate derivatives are computed a chunk of steps at a time.
 
-Primitives (all sequences batch-major, as the layers use them):
+Primitives (the layers' sequences are batch-major):
 
-* `LSTMSequence(x, kernel, bias, h0, c0, U)` -> `(hs, cs, gates, act_c)`: `hs`, `cs`
-  (batch, time, units) are the hidden and cell states after each step; `gates` and `act_c`
-  are saved for the backward op (gates in the internal order i, f, o, g, after activation).
-  The weights have Keras's layouts and gate order i, f, c, o; the input projection
-  `x @ kernel + bias` is computed inside, as one GEMM over every step.
+* `LSTMSequence(x, kernel, bias, h0, c0, U)` -> `(hs, cs, gates, act_c, xh)`: `hs` (batch,
+  time, units) are the hidden states after each step, `cs` the cell states as (time, units,
+  batch); `gates` (time, 4 * units, batch, after activation, internal order g, i, f, o),
+  `act_c` and `xh` (each step's [x, 1, h_prev] row) are saved for the backward op. The weights
+  have Keras's layouts and gate order i, f, c, o; each step's pre-activations are one GEMM of
+  the stacked [kernel; bias; recurrent kernel] with that step's `xh` rows. Why the transposed
+  (units, batch) layout: see the comment above `_lstm_kernel`.
 * `GRUSequence(x, kernel, bias, h0, U, rb)` -> `(hs, gates, ih)`: Keras's GRU with
   `reset_after=True` (gate order z, r, h; `bias` the input bias, `rb` the recurrent one).
 * `LSTMSequenceGrad` / `GRUSequenceGrad`: the backward passes. Their own gradients (second
@@ -72,7 +74,7 @@ def _scratch(xp, tag, shape, dtype):
     cache = getattr(_SCRATCH, "arrays", None)
     if cache is None:
         cache = _SCRATCH.arrays = {}
-    key = (tag, xp.__name__, tuple(shape), str(dtype))
+    key = (tag, xp, shape, dtype)
     buf = cache.get(key)
     if buf is None:
         if len(cache) >= 32:   # shapes change (a last partial batch, another model): start over
@@ -105,10 +107,14 @@ def _check(name, activation, recurrent_activation):
 
 # -- LSTM ---------------------------------------------------------------------------------------
 # The layers' sequences are batch-major (batch, time, ...), but the kernels work time-major
-# inside: a step's slice `buf[:, t]` is then one contiguous (batch, k) block per direction,
-# which makes the loop's dozen numpy calls per step about 30% faster than on strided
-# batch-major views; the transposes at the edges cost a fraction of a millisecond. Outputs
-# the layers read (`hs`) are batch-major; those only the backward op reads stay time-major.
+# inside: a step's slice `buf[:, t]` is then one contiguous block per direction, which makes
+# the loop's numpy calls per step faster than on strided batch-major views. The GRU keeps each
+# step as (batch, 3 * units) rows. The LSTM goes further and computes each step transposed,
+# (4 * units, batch): its gate blocks are then contiguous (units, batch) arrays, where the
+# column blocks of a (batch, 4 * units) row are strided views on which numpy's elementwise
+# calls ran 2-3x slower; the Emb + BiLSTM training step went from about 57 to 49 ms with this
+# layout, the stacked per-step GEMM and the chunked backward pass. Outputs the layers read
+# (`hs`) are batch-major; those only the backward op reads keep the kernels' layouts.
 # Every kernel works on a leading "direction" axis D: a Bidirectional layer runs its two
 # directions as one op (D = 2), so each numpy call of the time loop serves both; a single
 # sequence is D = 1 (`_lead` adds the axis, `_unlead` drops it).
@@ -127,19 +133,21 @@ def _t(a):
 
 @functools.lru_cache(maxsize=64)
 def _lstm_perm(xp, n):
-    """(perm, inverse): Keras's gate order i, f, c, o -> the internal i, f, o, g (the three
-    sigmoid gates contiguous, so one in-place sigmoid covers them). Cached: short sequences
-    pay these small setup calls on every step."""
-    perm = xp.concatenate([xp.arange(0, 2 * n), xp.arange(3 * n, 4 * n),
-                           xp.arange(2 * n, 3 * n)])
+    """(perm, inverse): Keras's gate order i, f, c, o -> the internal g, i, f, o (c is called
+    g inside). The three sigmoid gates are contiguous, so one in-place sigmoid covers them;
+    the three gates whose gradient is the cell's gradient times a saved factor (g, i, f)
+    are contiguous too, so the backward loop scales them with one call. Cached: short
+    sequences pay these small setup calls on every step."""
+    perm = xp.concatenate([xp.arange(2 * n, 3 * n), xp.arange(0, 2 * n),
+                           xp.arange(3 * n, 4 * n)])
     return perm, xp.argsort(perm)
 
 
 @functools.lru_cache(maxsize=64)
-def _half_scale(xp, size, n_sigmoid, dtype):
-    """Ones, with 1/2 on the first `n_sigmoid` (sigmoid) columns; read-only."""
+def _half_scale(xp, size, start, stop, dtype):
+    """Ones, with 1/2 on the (sigmoid) columns start:stop; read-only."""
     scale = xp.ones((size,), dtype=dtype)
-    scale[:n_sigmoid] = 0.5
+    scale[start:stop] = 0.5
     return scale
 
 
@@ -150,119 +158,173 @@ def _lstm_kernel(xp, x, K, b, h0, c0, U, mask=None, activation="tanh",
     if single:
         x, K, b, h0, c0, U = _lead((x, K, b, h0, c0, U))
         mask = None if mask is None else mask[None]
-    m = _step_masks(xp, mask, x.dtype)
+    m = _step_masks(xp, mask, x.dtype, units_last=False)
     D, B, T, F = x.shape
     G = U.shape[-1]
     n = G // 4
+    W = F + 1 + n
     dt = x.dtype
     perm, _ = _lstm_perm(xp, n)
-    # The sigmoid columns of the weights are pre-scaled by 1/2 (exact), so each sigmoid is
-    # one tanh and two in-place ops. `take` keeps the results C-contiguous.
-    scale = _half_scale(xp, G, 3 * n, dt)
-    Kp = xp.take(K, perm, axis=-1) * scale
-    Up = xp.take(U, perm, axis=-1) * scale
-    bp = xp.take(b, perm, axis=-1) * scale
-    # the input projection of every step, time-major: (D, T, B, G), then the gates in place
-    gates = xp.matmul(_time_major(xp, x).reshape(D, T * B, F), Kp).reshape(D, T, B, G)
-    gates += bp[:, None, None, :]
-    hs = xp.empty((D, T, B, n), dtype=dt)
-    cs = xp.empty((D, T, B, n), dtype=dt)
-    acs = xp.empty((D, T, B, n), dtype=dt)
-    h, c = h0, c0
+    # xh (D, T + 1, B, F + 1 + n): row t holds [x_t, 1, h_{t-1}] (row T: h_{T-1}), so a
+    # step's pre-activations, input projection, bias and recurrent term together, are one
+    # GEMM with the stacked weights [kernel; bias; recurrent kernel], and the backward op gets
+    # all three weight gradients from one GEMM over its rows. The sigmoid columns of the
+    # weights are pre-scaled by 1/2 (exact), so each sigmoid is one tanh and two in-place ops.
+    scale = _half_scale(xp, G, n, G, dt)
+    WT = xp.ascontiguousarray(_t(xp.concatenate(
+        [xp.take(K, perm, axis=-1), xp.take(b, perm, axis=-1)[:, None],
+         xp.take(U, perm, axis=-1)], axis=1) * scale))                    # (D, G, W)
+    xh = xp.empty((D, T + 1, B, W), dtype=dt)
+    xh[:, :T, :, :F] = xp.swapaxes(x, 1, 2)
+    xh[:, :T, :, F] = 1
+    xh[:, T, :, :F + 1] = 0
+    xh[:, 0, :, F + 1:] = h0
+    # Each step's gates are computed transposed, (G, batch) per direction, so a gate block is
+    # one contiguous (units, batch) array (numpy is 2-3x slower on the strided column blocks
+    # of a (batch, G) row layout); saved for the backward op as (D, T, G, B).
+    gates = xp.empty((D, T, G, B), dtype=dt)
+    cs = xp.empty((D, T, n, B), dtype=dt)
+    acs = xp.empty((D, T, n, B), dtype=dt)
+    tmp = xp.empty((D, n, B), dtype=dt)
+    h = xp.empty((D, n, B), dtype=dt)
+    tanh = activation == "tanh"
+    c = _t(c0)
     for t in range(T):
         z = gates[:, t]
-        z += xp.matmul(h, Up)
-        _half_sigmoid_inplace(xp, z[..., :3 * n])
-        _act_inplace(xp, z[..., 3 * n:], activation)
+        xp.matmul(WT, _t(xh[:, t]), out=z)
+        if tanh:   # g = tanh, and the sigmoids' tanh, in one call
+            xp.tanh(z, out=z)
+            s = z[:, n:]
+            s *= 0.5
+            s += 0.5
+        else:
+            _half_sigmoid_inplace(xp, z[:, n:])
+            xp.maximum(z[:, :n], 0, out=z[:, :n])
         ct = cs[:, t]
-        xp.multiply(z[..., n:2 * n], c, out=ct)
-        ct += z[..., :n] * z[..., 3 * n:]
+        xp.multiply(z[:, 2 * n:3 * n], c, out=ct)
+        xp.multiply(z[:, n:2 * n], z[:, :n], out=tmp)
+        ct += tmp
         ac = acs[:, t]
-        if activation == "tanh":
+        if tanh:
             xp.tanh(ct, out=ac)
         else:
             xp.maximum(ct, 0, out=ac)
-        ht = hs[:, t]
-        xp.multiply(z[..., 2 * n:3 * n], ac, out=ht)
+        xp.multiply(z[:, 3 * n:], ac, out=h)
         if m is not None:  # a masked step keeps the previous states: s = prev + m * (new - prev)
-            for new, prev in ((ct, c), (ht, h)):
+            for new, prev in ((ct, c), (h, _t(xh[:, t, :, F + 1:]))):
                 new -= prev
                 new *= m[:, t]
                 new += prev
-        h, c = ht, ct
-    # hs batch-major (the layer's output); cs, gates, acs time-major (for the backward op)
-    return _unlead((_batch_major(xp, hs), cs, gates, acs), single)
+        xh[:, t + 1, :, F + 1:] = _t(h)
+        c = ct
+    # hs batch-major (the layer's output); the rest only the backward op reads
+    hs = xp.ascontiguousarray(xp.swapaxes(xh[:, 1:, :, F + 1:], 1, 2))
+    return _unlead((hs, cs, gates, acs, xh), single)
 
 
-def _lstm_grad_kernel(xp, x, K, b, h0, c0, U, hs, cs, gates, acs, dhs, dcs, mask=None,
+# The LSTM backward pass runs in chunks of steps of about this many bytes of gates, so that a
+# chunk's work arrays stay in a core's L2 cache between the passes over them (measured on the
+# Emb + BiLSTM benchmark: 256 KiB - 1 MiB chunks are equally fast, the whole sequence at once
+# about 10% slower). Tests shrink it to force chunk boundaries.
+_CHUNK_BYTES = 512 * 1024
+
+
+def _chunk_steps(D, G, B, itemsize):
+    """Steps per chunk of the LSTM backward pass."""
+    return max(1, _CHUNK_BYTES // max(1, D * G * B * itemsize))
+
+
+def _lstm_grad_kernel(xp, x, K, b, h0, c0, U, hs, cs, gates, acs, xh, dhs, dcs, mask=None,
                       activation="tanh", recurrent_activation="sigmoid"):
     single = x.ndim == 3
     if single:
-        x, K, b, h0, c0, U, hs, cs, gates, acs, dhs, dcs = _lead(
-            (x, K, b, h0, c0, U, hs, cs, gates, acs, dhs, dcs))
+        x, K, b, h0, c0, U, hs, cs, gates, acs, xh, dhs, dcs = _lead(
+            (x, K, b, h0, c0, U, hs, cs, gates, acs, xh, dhs, dcs))
         mask = None if mask is None else mask[None]
-    m = _step_masks(xp, mask, x.dtype)
+    m = _step_masks(xp, mask, x.dtype, units_last=False)
     D, B, T, n = hs.shape
     F = x.shape[-1]
     G = 4 * n
+    W = F + 1 + n
     dt = hs.dtype
     perm, inv = _lstm_perm(xp, n)
     # Which steps receive output gradients: only the last one when the layer returns its last
     # output, none of the cell states unless they are returned. Adding zeros is skipped.
     dh_steps = _nonzero_steps(xp, dhs)
-    dhs = _time_major(xp, dhs) if sum(dh_steps) > 1 else xp.swapaxes(dhs, 1, 2)
+    dhs = dhs.transpose(0, 2, 3, 1)
+    if sum(dh_steps) > 1:
+        dhs = xp.ascontiguousarray(dhs)
     dc_any = bool(dcs.any())
-    UpT = xp.ascontiguousarray(_t(xp.take(U, perm, axis=-1)))
-    # dZ starts as the gates' derivatives w.r.t. their pre-activations (every step at once);
-    # each step multiplies its slice by the incoming gradients.
-    dZ = _scratch(xp, "lstm_dZ", gates.shape, dt)
-    xp.subtract(1, gates, out=dZ)
-    dZ *= gates
-    _act_derivative_into(xp, gates[..., 3 * n:], activation, dZ[..., 3 * n:])
-    dact = _act_derivative_into(xp, acs, activation, _scratch(xp, "lstm_dact", acs.shape, dt))
-    M = xp.empty((D, B, G), dtype=dt)
-    dh_rec = xp.zeros((D, B, n), dtype=dt)
-    dc_rec = xp.zeros((D, B, n), dtype=dt)
-    for t in range(T - 1, -1, -1):
-        g = gates[:, t]
-        i, f, o, gg = g[..., :n], g[..., n:2 * n], g[..., 2 * n:3 * n], g[..., 3 * n:]
-        dh = dhs[:, t] + dh_rec if dh_steps[t] else (dh_rec if m is None else dh_rec.copy())
-        dcs_t = dc_rec + dcs[:, t] if dc_any else dc_rec
-        if m is not None:  # the masked share of a state's gradient passes straight through
-            mt = m[:, t]
-            dh_pass, dc_pass = dh - dh * mt, dcs_t - dcs_t * mt
-            dh *= mt
-            dcs_t *= mt
-        dc = dh * o
-        dc *= dact[:, t]
-        dc += dcs_t
-        xp.multiply(dc, gg, out=M[..., :n])
-        xp.multiply(dc, cs[:, t - 1] if t else c0, out=M[..., n:2 * n])
-        xp.multiply(dh, acs[:, t], out=M[..., 2 * n:3 * n])
-        xp.multiply(dc, i, out=M[..., 3 * n:])
-        dz = dZ[:, t]
-        dz *= M
-        dc_rec = dc * f
-        dh_rec = xp.matmul(dz, UpT)
-        if m is not None:
-            dh_rec += dh_pass
-            dc_rec += dc_pass
-    dZ2 = dZ.reshape(D, T * B, G)
-    dx = _batch_major(xp, xp.matmul(dZ2, _t(xp.take(K, perm, axis=-1))).reshape(D, T, B, F))
-    db = xp.take(dZ2.sum(axis=1), inv, axis=-1)
-    # the kernel and recurrent-kernel gradients as one GEMM: [x, h_prev]^T @ dZ (one GEMM
-    # with 2x the rows runs faster than two); time-major rows, as dZ's
-    xh = _scratch(xp, "lstm_xh", (D, T, B, F + n), dt)
-    xh[..., :F] = xp.swapaxes(x, 1, 2)
-    if T:
-        xh[:, 0, :, F:] = h0
-        xh[:, 1:, :, F:] = xp.swapaxes(hs, 1, 2)[:, :-1]
-    dW = xp.take(xp.matmul(_t(xh.reshape(D, T * B, F + n)), dZ2), inv, axis=-1)
-    dK, dU = dW[:, :F], dW[:, F:]
-    return _unlead((dx, dK, db, dh_rec, dc_rec, dU), single)
+    Up = xp.take(U, perm, axis=-1)                    # (D, n, G)
+    KpT = _t(xp.take(K, perm, axis=-1))[:, None]      # (D, 1, G, F)
+    g5 = gates.reshape(D, T, 4, n, B)
+    dx = xp.empty((D, T, B, F), dtype=dt)
+    dW = xp.zeros((D, W, G), dtype=dt)
+    dh_rec = xp.zeros((D, n, B), dtype=dt)
+    dc_rec = xp.zeros((D, n, B), dtype=dt)
+    # Backwards through time in chunks of a few steps. Per chunk: everything that does not
+    # depend on the recursion, for the chunk's steps at once. With dc the gradient of a
+    # step's cell state and dh that of its output, the gates' pre-activation gradients are
+    # dz = [dc, dc, dc, dh] * R, with R (internal order g, i, f, o):
+    #   g: act'(g) * i,  i: i (1 - i) * g,  f: f (1 - f) * c_prev,  o: o (1 - o) * act(c);
+    # and dc = dh * A + (the gradient from the next step), with A = o * act'(c). Then the
+    # chunk's input gradient and its share of the weight gradients, while its dz are in
+    # cache.
+    tc = _chunk_steps(D, G, B, dt.itemsize)
+    for t1 in range(T, 0, -tc):
+        t0 = max(0, t1 - tc)
+        k = t1 - t0
+        gc = g5[:, t0:t1]
+        R = _scratch(xp, "lstm_R", (D, k, G, B), dt)
+        R5 = R.reshape(D, k, 4, n, B)
+        sig, rsig = gc[:, :, 1:], R5[:, :, 1:]
+        xp.subtract(1, sig, out=rsig)
+        rsig *= sig
+        R5[:, :, 1] *= gc[:, :, 0]
+        if t0 == 0:
+            R5[:, 0, 2] *= _t(c0)
+            R5[:, 1:, 2] *= cs[:, :t1 - 1]
+        else:
+            R5[:, :, 2] *= cs[:, t0 - 1:t1 - 1]
+        R5[:, :, 3] *= acs[:, t0:t1]
+        _act_derivative_into(xp, gc[:, :, 0], activation, R5[:, :, 0])
+        R5[:, :, 0] *= gc[:, :, 1]
+        A = _act_derivative_into(xp, acs[:, t0:t1], activation,
+                                 _scratch(xp, "lstm_A", (D, k, n, B), dt))
+        A *= gc[:, :, 3]
+        for j in range(k - 1, -1, -1):
+            t = t0 + j
+            dh = dhs[:, t] + dh_rec if dh_steps[t] else (dh_rec if m is None else dh_rec.copy())
+            dcs_t = dc_rec + dcs[:, t] if dc_any else dc_rec
+            if m is not None:  # the masked share of a state's gradient passes straight through
+                mt = m[:, t]
+                dh_pass, dc_pass = dh - dh * mt, dcs_t - dcs_t * mt
+                dh *= mt
+                dcs_t *= mt
+            dc = dh * A[:, j]
+            dc += dcs_t
+            r = R5[:, j]
+            r[:, :3] *= dc[:, None]
+            r[:, 3] *= dh
+            dc_rec = dc * gc[:, j, 2]
+            dh_rec = xp.matmul(Up, R[:, j])
+            if m is not None:
+                dh_rec += dh_pass
+                dc_rec += dc_pass
+        # the input gradient (batched over the steps), and the kernel, bias and
+        # recurrent-kernel gradients as one GEMM: [x, 1, h_prev]^T @ dz (dz in row layout)
+        Rt = _t(R)
+        xp.matmul(Rt, KpT, out=dx[:, t0:t1])
+        dZ = _scratch(xp, "lstm_dZ", (D, k, B, G), dt)
+        dZ[...] = Rt
+        dW += xp.matmul(_t(xh[:, t0:t1].reshape(D, k * B, W)), dZ.reshape(D, k * B, G))
+    dW = xp.take(dW, inv, axis=-1)
+    dK, db, dU = dW[:, :F], dW[:, F], dW[:, F + 1:]
+    return _unlead((_batch_major(xp, dx), dK, db, xp.ascontiguousarray(_t(dh_rec)),
+                    xp.ascontiguousarray(_t(dc_rec)), dU), single)
 
 
-def _lstm_grad(e, dhs, dcs, dgates, dacs):
+def _lstm_grad(e, dhs, dcs, dgates, dacs, dxh):
     ins = tuple(e.inputs)
     grads = execute(LSTM_SEQUENCE_GRAD, ins[:6] + tuple(e.outputs) + (dhs, dcs) + ins[6:],
                     e.attrs)
@@ -270,13 +332,13 @@ def _lstm_grad(e, dhs, dcs, dgates, dacs):
 
 
 def _lstm_grad_grad(e, *upstream):
-    primals, cotangents, mask = e.inputs[:6], e.inputs[10:12], e.inputs[12:]
+    primals, cotangents, mask = e.inputs[:6], e.inputs[11:13], e.inputs[13:]
     grads = _second_order(_lstm_reference_op_layout, primals, cotangents, upstream,
                           dict(e.attrs, mask=mask[0] if mask else None))
-    return grads[:6] + (None,) * 4 + grads[6:] + (None,) * len(mask)
+    return grads[:6] + (None,) * 5 + grads[6:] + (None,) * len(mask)
 
 
-LSTM_SEQUENCE = register_op("LSTMSequence", _lstm_kernel, grad=_lstm_grad, num_outputs=4,
+LSTM_SEQUENCE = register_op("LSTMSequence", _lstm_kernel, grad=_lstm_grad, num_outputs=5,
                             kinds="f")
 LSTM_SEQUENCE_GRAD = register_op("LSTMSequenceGrad", _lstm_grad_kernel, grad=_lstm_grad_grad,
                                  num_outputs=6, kinds="f")
@@ -302,9 +364,9 @@ def lstm_sequence(x, kernel, bias, h0, c0, recurrent_kernel, mask=None, activati
         `(hs, cs)`: (batch, time, units) hidden and cell states after each step.
     """
     _check("lstm_sequence", activation, recurrent_activation)
-    hs, cs_tm = _lstm_run(x, kernel, bias, h0, c0, recurrent_kernel, mask, activation,
-                          recurrent_activation)
-    return hs, _swap_time(cs_tm)
+    hs, cs = _lstm_run(x, kernel, bias, h0, c0, recurrent_kernel, mask, activation,
+                       recurrent_activation)
+    return hs, _cs_batch_major(cs)
 
 
 def lstm_sequence_final(x, kernel, bias, h0, c0, recurrent_kernel, mask=None,
@@ -312,30 +374,31 @@ def lstm_sequence_final(x, kernel, bias, h0, c0, recurrent_kernel, mask=None,
     """`lstm_sequence`, returning `(hs, last cell state)`: what the LSTM layer needs, without
     transposing every step's cell state."""
     _check("lstm_sequence", activation, recurrent_activation)
-    hs, cs_tm = _lstm_run(x, kernel, bias, h0, c0, recurrent_kernel, mask, activation,
-                          recurrent_activation)
-    return hs, (cs_tm[-1] if cs_tm.shape.rank == 3 else cs_tm[:, -1])
+    hs, cs = _lstm_run(x, kernel, bias, h0, c0, recurrent_kernel, mask, activation,
+                       recurrent_activation)
+    last = cs[-1] if cs.shape.rank == 3 else cs[:, -1]
+    return hs, array_ops.transpose(last, [1, 0] if cs.shape.rank == 3 else [0, 2, 1])
 
 
 def _lstm_run(x, kernel, bias, h0, c0, recurrent_kernel, mask, activation,
               recurrent_activation):
-    """The op's (batch-major hs, time-major cs)."""
+    """The op's (batch-major hs, cs as (time, units, batch))."""
     ins = (x, kernel, bias, h0, c0, recurrent_kernel) + _mask_input(mask, x)
-    hs, cs_tm, _, _ = execute(LSTM_SEQUENCE, ins, {
+    hs, cs, _, _, _ = execute(LSTM_SEQUENCE, ins, {
         "activation": activation, "recurrent_activation": recurrent_activation})
-    return hs, cs_tm
+    return hs, cs
 
 
-def _swap_time(t):
-    """Time-major <-> batch-major (the two leading axes after the direction axis)."""
-    rank = t.shape.rank
-    return array_ops.transpose(t, [1, 0, 2] if rank == 3 else [0, 2, 1, 3])
+def _cs_batch_major(cs):
+    """The op's cell states (time, units, batch) -> (batch, time, units) (after the direction
+    axis, if any)."""
+    return array_ops.transpose(cs, [2, 0, 1] if cs.shape.rank == 3 else [0, 3, 1, 2])
 
 
 def _lstm_reference_op_layout(*args, **kwargs):
-    """`lstm_sequence_reference` with the op's output layouts (cs time-major)."""
+    """`lstm_sequence_reference` with the op's output layouts (cs (time, units, batch))."""
     hs, cs = lstm_sequence_reference(*args, **kwargs)
-    return hs, _swap_time(cs)
+    return hs, array_ops.transpose(cs, [1, 2, 0] if cs.shape.rank == 3 else [0, 2, 3, 1])
 
 
 def lstm_sequence_reference(x, K, b, h0, c0, U, mask=None, activation="tanh",
@@ -376,7 +439,7 @@ def _gru_kernel(xp, x, K, b, h0, U, rb, mask=None, activation="tanh",
     G = U.shape[-1]
     n = G // 3
     dt = x.dtype
-    scale = _half_scale(xp, G, 2 * n, dt)
+    scale = _half_scale(xp, G, 0, 2 * n, dt)
     bias = b.copy()
     bias[:, :2 * n] += rb[:, :2 * n]  # the z / r recurrent biases simply add to the input ones
     # gates: [z, r] (pre-scaled by 1/2, then sigmoid in place) and the candidate hh
@@ -548,12 +611,14 @@ def _mask_input(mask, x):
     return (mask if mask.dtype == x.dtype else math_ops.cast(mask, x.dtype),)
 
 
-def _step_masks(xp, mask, dtype):
+def _step_masks(xp, mask, dtype, units_last=True):
     """(D, B, T) 0 / 1 -> time-major (D, T, B, 1) in `dtype`, so `m[:, t]` broadcasts over
-    units."""
+    units; with `units_last=False`, (D, T, 1, B) for the LSTM's transposed (units, batch)
+    steps."""
     if mask is None:
         return None
-    return _time_major(xp, xp.asarray(mask, dtype=dtype))[..., None]
+    m = _time_major(xp, xp.asarray(mask, dtype=dtype))
+    return m[..., None] if units_last else m[..., None, :]
 
 
 def _mask_step(mask, t, dtype):

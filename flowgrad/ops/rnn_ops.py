@@ -84,8 +84,14 @@ def _scratch(xp, tag, shape, dtype):
 
 
 def _nonzero_steps(xp, grads):
-    """Per time step (axis 2), whether any entry of `grads` is nonzero, as Python bools."""
-    return [bool(v) for v in grads.any(axis=(0, 1, 3)).tolist()] if grads.size else []
+    """Per time step (axis 2 of (D, B, T, n)), whether any entry of `grads` is nonzero, as
+    Python bools. (Reducing the contiguous (D * B, T * n) view first is about 4x faster than
+    `any(axis=(0, 1, 3))`.)"""
+    if not grads.size:
+        return []
+    D, B, T, n = grads.shape
+    cols = grads.reshape(D * B, T * n).any(axis=0)
+    return [bool(v) for v in cols.reshape(T, n).any(axis=1).tolist()]
 
 
 def _time_major(xp, a):
@@ -152,7 +158,7 @@ def _half_scale(xp, size, start, stop, dtype):
 
 
 def _lstm_kernel(xp, x, K, b, h0, c0, U, mask=None, activation="tanh",
-                 recurrent_activation="sigmoid"):
+                 recurrent_activation="sigmoid", return_sequences=True):
     _check("LSTMSequence", activation, recurrent_activation)
     single = x.ndim == 3
     if single:
@@ -217,8 +223,12 @@ def _lstm_kernel(xp, x, K, b, h0, c0, U, mask=None, activation="tanh",
                 new += prev
         xh[:, t + 1, :, F + 1:] = _t(h)
         c = ct
-    # hs batch-major (the layer's output); the rest only the backward op reads
-    hs = xp.ascontiguousarray(xp.swapaxes(xh[:, 1:, :, F + 1:], 1, 2))
+    # hs batch-major (the layer's output; only the last step's with return_sequences=False);
+    # the rest only the backward op reads
+    if return_sequences:
+        hs = xp.ascontiguousarray(xp.swapaxes(xh[:, 1:, :, F + 1:], 1, 2))
+    else:
+        hs = xh[:, T, :, F + 1:].copy()
     return _unlead((hs, cs, gates, acs, xh), single)
 
 
@@ -235,25 +245,30 @@ def _chunk_steps(D, G, B, itemsize):
 
 
 def _lstm_grad_kernel(xp, x, K, b, h0, c0, U, hs, cs, gates, acs, xh, dhs, dcs, mask=None,
-                      activation="tanh", recurrent_activation="sigmoid"):
+                      activation="tanh", recurrent_activation="sigmoid",
+                      return_sequences=True):
     single = x.ndim == 3
     if single:
         x, K, b, h0, c0, U, hs, cs, gates, acs, xh, dhs, dcs = _lead(
             (x, K, b, h0, c0, U, hs, cs, gates, acs, xh, dhs, dcs))
         mask = None if mask is None else mask[None]
     m = _step_masks(xp, mask, x.dtype, units_last=False)
-    D, B, T, n = hs.shape
+    D, T, G, B = gates.shape
+    n = G // 4
     F = x.shape[-1]
-    G = 4 * n
     W = F + 1 + n
-    dt = hs.dtype
+    dt = gates.dtype
     perm, inv = _lstm_perm(xp, n)
     # Which steps receive output gradients: only the last one when the layer returns its last
     # output, none of the cell states unless they are returned. Adding zeros is skipped.
-    dh_steps = _nonzero_steps(xp, dhs)
-    dhs = dhs.transpose(0, 2, 3, 1)
-    if sum(dh_steps) > 1:
-        dhs = xp.ascontiguousarray(dhs)
+    if return_sequences:
+        dh_steps = _nonzero_steps(xp, dhs)
+        dhs = dhs.transpose(0, 2, 3, 1)
+        if sum(dh_steps) > 1:
+            dhs = xp.ascontiguousarray(dhs)
+    else:   # dhs is the last output's (D, B, n) gradient
+        dh_steps = [False] * (T - 1) + [True] if T else []
+        dh_last = _t(dhs)
     dc_any = bool(dcs.any())
     Up = xp.take(U, perm, axis=-1)                    # (D, n, G)
     KpT = _t(xp.take(K, perm, axis=-1))[:, None]      # (D, 1, G, F)
@@ -294,7 +309,10 @@ def _lstm_grad_kernel(xp, x, K, b, h0, c0, U, hs, cs, gates, acs, xh, dhs, dcs, 
         A *= gc[:, :, 3]
         for j in range(k - 1, -1, -1):
             t = t0 + j
-            dh = dhs[:, t] + dh_rec if dh_steps[t] else (dh_rec if m is None else dh_rec.copy())
+            if dh_steps[t]:
+                dh = (dhs[:, t] if return_sequences else dh_last) + dh_rec
+            else:
+                dh = dh_rec if m is None else dh_rec.copy()
             dcs_t = dc_rec + dcs[:, t] if dc_any else dc_rec
             if m is not None:  # the masked share of a state's gradient passes straight through
                 mt = m[:, t]
@@ -370,22 +388,27 @@ def lstm_sequence(x, kernel, bias, h0, c0, recurrent_kernel, mask=None, activati
 
 
 def lstm_sequence_final(x, kernel, bias, h0, c0, recurrent_kernel, mask=None,
-                        activation="tanh", recurrent_activation="sigmoid"):
+                        activation="tanh", recurrent_activation="sigmoid",
+                        return_sequences=True):
     """`lstm_sequence`, returning `(hs, last cell state)`: what the LSTM layer needs, without
-    transposing every step's cell state."""
+    transposing every step's cell state. With `return_sequences=False`, `hs` is only the last
+    step's (batch, units) output: the op then neither copies every step's output out nor
+    takes a mostly-zero gradient for them."""
     _check("lstm_sequence", activation, recurrent_activation)
     hs, cs = _lstm_run(x, kernel, bias, h0, c0, recurrent_kernel, mask, activation,
-                       recurrent_activation)
+                       recurrent_activation, return_sequences)
     last = cs[-1] if cs.shape.rank == 3 else cs[:, -1]
     return hs, array_ops.transpose(last, [1, 0] if cs.shape.rank == 3 else [0, 2, 1])
 
 
 def _lstm_run(x, kernel, bias, h0, c0, recurrent_kernel, mask, activation,
-              recurrent_activation):
+              recurrent_activation, return_sequences=True):
     """The op's (batch-major hs, cs as (time, units, batch))."""
     ins = (x, kernel, bias, h0, c0, recurrent_kernel) + _mask_input(mask, x)
-    hs, cs, _, _, _ = execute(LSTM_SEQUENCE, ins, {
-        "activation": activation, "recurrent_activation": recurrent_activation})
+    attrs = {"activation": activation, "recurrent_activation": recurrent_activation}
+    if not return_sequences:
+        attrs["return_sequences"] = False
+    hs, cs, _, _, _ = execute(LSTM_SEQUENCE, ins, attrs)
     return hs, cs
 
 
@@ -395,9 +418,12 @@ def _cs_batch_major(cs):
     return array_ops.transpose(cs, [2, 0, 1] if cs.shape.rank == 3 else [0, 3, 1, 2])
 
 
-def _lstm_reference_op_layout(*args, **kwargs):
-    """`lstm_sequence_reference` with the op's output layouts (cs (time, units, batch))."""
+def _lstm_reference_op_layout(*args, return_sequences=True, **kwargs):
+    """`lstm_sequence_reference` with the op's output layouts (cs (time, units, batch); hs
+    only the last step's without `return_sequences`)."""
     hs, cs = lstm_sequence_reference(*args, **kwargs)
+    if not return_sequences:
+        hs = hs[:, -1] if hs.shape.rank == 3 else hs[:, :, -1]
     return hs, array_ops.transpose(cs, [1, 2, 0] if cs.shape.rank == 3 else [0, 2, 3, 1])
 
 

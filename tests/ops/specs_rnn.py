@@ -162,6 +162,16 @@ def _lstm(x, K, b, h0, c0, U, **kw):
     return rnn_ops.lstm_sequence(x, K, b, h0, c0, U, **kw)
 
 
+def _lstm_last(x, K, b, h0, c0, U, **kw):
+    """The layers' path without return_sequences: the op returns the last output only."""
+    return rnn_ops.lstm_sequence_final(x, K, b, h0, c0, U, return_sequences=False, **kw)
+
+
+def _np_lstm_last(*args, **kw):
+    hs, cs = _np_lstm(*args, **kw)
+    return hs[..., -1, :], cs[..., -1, :]
+
+
 def _gru(x, K, b, h0, U, rb, **kw):
     return (rnn_ops.gru_sequence(x, K, b, h0, U, rb, **kw),)
 
@@ -209,6 +219,13 @@ SPECS = [
         _lstm_case(2, 3, 2, 2, D=2),
         _lstm_case(1, 1, 1, 1),
         _lstm_case(2, 0, 3, 2),  # no steps
+        _lstm_case(2, 4, 3, 2, mask=_MASK),
+        _lstm_case(2, 3, 2, 2, D=2, mask=_MASK2),
+    ], grad2=True, **_TOL),
+    OpSpec("lstm_sequence_last", _lstm_last, _np_lstm_last, cases=[
+        _lstm_case(2, 4, 3, 2),
+        _lstm_case(3, 3, 2, 3, activation="relu"),
+        _lstm_case(2, 3, 2, 2, D=2),
         _lstm_case(2, 4, 3, 2, mask=_MASK),
         _lstm_case(2, 3, 2, 2, D=2, mask=_MASK2),
     ], grad2=True, **_TOL),

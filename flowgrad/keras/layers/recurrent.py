@@ -1065,8 +1065,11 @@ def _run_fused(cell, x, states, training, need_seq, mask=None, zero_output=False
     if b_in is None:
         b_in = array_ops.zeros((g,), dtype=dt)
     if isinstance(cell, LSTMCell):
+        seq = need_seq or (mask is not None and zero_output)
         hs, c_last = rnn_ops.lstm_sequence_final(x, k, b_in, states[0], states[1], u, mask=mask,
-                                                 activation=act)
+                                                 activation=act, return_sequences=seq)
+        if not seq:   # the op returned the last output only
+            return None, [hs], [hs, c_last]
         final = [hs[:, -1], c_last]
     else:
         if b_rec is None:
@@ -1124,8 +1127,12 @@ def run_fused_pair(fw, bw, inputs, training, mask=None):
         mask = _to_tensor(mask)
         masks = array_ops.stack([mask, indexing_ops.reverse(mask, [1])], axis=0)
     if kind == "lstm":
+        seq = fw.return_sequences or (masks is not None and fw.zero_output_for_mask)
         hs, c_last = rnn_ops.lstm_sequence_final(xs, k, b, h0, h0, u, mask=masks,
-                                                 activation=act)
+                                                 activation=act, return_sequences=seq)
+        if not seq:   # the op returned the last outputs only
+            outs = [[hs[d], hs[d], c_last[d]] if fw.return_state else hs[d] for d in (0, 1)]
+            return outs[0], outs[1]
         states = [[hs[d, :, -1], c_last[d]] for d in (0, 1)]
     else:
         hs = rnn_ops.gru_sequence(xs, k, b, h0, u, both(wf[3], wb[3], g), mask=masks,

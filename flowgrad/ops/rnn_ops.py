@@ -275,7 +275,8 @@ def _lstm_grad_kernel(xp, x, K, b, h0, c0, U, hs, cs, gates, acs, xh, dhs, dcs, 
     g5 = gates.reshape(D, T, 4, n, B)
     dx = xp.empty((D, T, B, F), dtype=dt)
     dW = xp.zeros((D, W, G), dtype=dt)
-    dh_rec = xp.zeros((D, n, B), dtype=dt)
+    # with no steps, the last output is h0 itself
+    dh_rec = dh_last.copy() if not (T or return_sequences) else xp.zeros((D, n, B), dtype=dt)
     dc_rec = xp.zeros((D, n, B), dtype=dt)
     # Backwards through time in chunks of a few steps. Per chunk: everything that does not
     # depend on the recursion, for the chunk's steps at once. With dc the gradient of a

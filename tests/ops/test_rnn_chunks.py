@@ -46,3 +46,22 @@ def test_chunked_lstm_gradient_matches_reference(monkeypatch, steps, D, activati
     for name, c, w, e in zip(names, chunked, whole, expected):
         np.testing.assert_allclose(c, e, rtol=1e-9, atol=1e-10, err_msg=name)
         np.testing.assert_allclose(c, w, rtol=1e-12, atol=1e-13, err_msg=name)
+
+
+def test_last_output_of_no_steps_is_h0():
+    """With return_sequences=False the op returns the last output only; over zero steps that
+    is h0, so its gradient passes to h0 unchanged."""
+    rng = np.random.default_rng(0)
+    x = fg.constant(np.zeros((2, 0, 3)))
+    K, b, U = (fg.constant(rng.standard_normal(s)) for s in [(3, 8), (8,), (2, 8)])
+    h0, c0 = (fg.constant(rng.standard_normal((2, 2))) for _ in range(2))
+    up = rng.standard_normal((2, 2))
+    with fg.GradientTape() as tape:
+        tape.watch([h0, K])
+        hs, _, _, _, _ = rnn_ops.execute(rnn_ops.LSTM_SEQUENCE, (x, K, b, h0, c0, U),
+                                         {"return_sequences": False})
+        total = fg.reduce_sum(hs * up)
+    np.testing.assert_array_equal(np.asarray(hs), np.asarray(h0))
+    dh0, dK = tape.gradient(total, [h0, K])
+    np.testing.assert_allclose(np.asarray(dh0), up)
+    np.testing.assert_array_equal(np.asarray(dK), np.zeros((3, 8)))

@@ -118,6 +118,57 @@ def load_frameworks():
 
 
 # ---------------------------------------------------------------------------------------------
+# Fresh processes
+
+# Why the benchmarks time each framework in a process of its own: on this 2-core machine an
+# idle peer's threads (torch's OpenMP workers spin after each op, TF keeps its pools) took a
+# core from whichever framework ran next, and importing torch changes how glibc's malloc hands
+# memory back to the OS: after `import torch`, one flowgrad CNN epoch took about 215,000 page
+# faults (1 before) and ran 30-40% slower, because the large temporaries of every step were
+# returned and re-faulted (raising M_TRIM_THRESHOLD with mallopt undid it).
+MODULES = {"flowgrad": "flowgrad", "TF": "tensorflow", "torch": "torch", "NumPy": "numpy"}
+
+
+def peer_python(module):
+    """A Python that imports `module`: this one, $FLOWGRAD_PEERS_PYTHON, or the peers' venv
+    that ../shared/tools/peers-venv.sh builds."""
+    import importlib.util
+    if importlib.util.find_spec(module) is not None:
+        return sys.executable
+    for exe in (os.environ.get("FLOWGRAD_PEERS_PYTHON"),
+                os.path.join(os.environ.get("TMPDIR", "/tmp"), "flowgrad-peers", "bin",
+                             "python"),
+                "/tmp/flowgrad-peers/bin/python"):
+        if exe and os.path.exists(exe):
+            return exe
+    return None
+
+
+def run_worker(script, name, args):
+    """Runs `script --worker name *args` (a benchmark's own worker mode, which prints one JSON
+    object as its last line) in a fresh process of a Python that imports framework `name`.
+    Returns that object, or None when no such Python exists or the worker failed. The worker's
+    other stdout lines (notes, profiles) are echoed."""
+    import json
+    exe = peer_python(MODULES.get(name, name))
+    if exe is None:
+        return None
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (REPO_ROOT, env.get("PYTHONPATH")) if p)
+    proc = subprocess.run([exe, os.path.abspath(script), "--worker", name] + list(args),
+                          env=env, stdout=subprocess.PIPE, text=True, check=False)
+    lines = proc.stdout.splitlines()
+    for line in lines:
+        if not line.startswith("{"):
+            print(line)
+    results = [ln for ln in lines if ln.startswith("{")]
+    if proc.returncode or not results:
+        print(f"  {name}: worker failed (exit {proc.returncode})", file=sys.stderr)
+        return None
+    return json.loads(results[-1])
+
+
+# ---------------------------------------------------------------------------------------------
 # Timing
 
 

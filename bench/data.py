@@ -231,40 +231,13 @@ def measure(name, rows, args):
     return out
 
 
-def peer_python(module):
-    """A Python that imports `module`: this one, $FLOWGRAD_PEERS_PYTHON, or the peers' venv
-    that ../shared/tools/peers-venv.sh builds."""
-    import importlib.util
-    if importlib.util.find_spec(module) is not None:
-        return sys.executable
-    for exe in (os.environ.get("FLOWGRAD_PEERS_PYTHON"),
-                os.path.join(os.environ.get("TMPDIR", "/tmp"), "flowgrad-peers", "bin",
-                             "python"),
-                "/tmp/flowgrad-peers/bin/python"):
-        if exe and os.path.exists(exe):
-            return exe
-    return None
-
-
 def measure_in_subprocess(name, rows, args):
-    """`measure` in a fresh process: an idle peer's threads (torch's OpenMP workers spin after
-    each op, TF keeps its pools) would otherwise slow the others on a small machine."""
-    import json
-    import subprocess
-    exe = peer_python({"TF": "tensorflow", "torch": "torch"}.get(name, "numpy"))
-    if exe is None:
+    """`measure` in a fresh process (see `_peers.run_worker`)."""
+    result = _peers.run_worker(__file__, name, ["--only", ",".join(rows), "--threads",
+                                                str(args.threads)] + (["--quick"] if args.quick
+                                                                      else []))
+    if result is None:
         return {}, None
-    cmd = [exe, os.path.abspath(__file__), "--worker", name, "--only", ",".join(rows),
-           "--threads", str(args.threads)] + (["--quick"] if args.quick else [])
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (_peers.REPO_ROOT, env.get("PYTHONPATH"))
-                                        if p)
-    proc = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, text=True, check=False)
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
-    if proc.returncode or not lines:
-        print(f"  {name}: worker failed (exit {proc.returncode})", file=sys.stderr)
-        return {}, None
-    result = json.loads(lines[-1])
     return {row: tuple(v) for row, v in result["rows"].items()}, result["version"]
 
 

@@ -3,7 +3,8 @@ TensorFlow's Keras (tf.keras = Keras 3 in TF 2.21) and PyTorch (an equivalent nn
 plain Adam loop on the CPU), each peer only when it imports.
 
     OPENBLAS_NUM_THREADS=1 PYTHONPATH=. /tmp/flowgrad-peers/bin/python bench/layers.py
-    options: --quick (fewer steps / epochs, extrapolated to the full epoch), --markdown,
+    options: --quick (fewer steps / epochs, extrapolated to the full epoch; one round),
+             --rounds N (default 2), --markdown,
              --threads N (TF and torch intra-op threads, default 1 to match one OpenBLAS
              thread; 0 = the frameworks' defaults), --only cnn,lstm,gru,bilstm,
              --profile (after the timings, cProfile one warm flowgrad epoch per row and print
@@ -25,12 +26,14 @@ sigmoid folded into CrossEntropyLoss / BCEWithLogitsLoss. torch's nn.LSTM and nn
 tanh, so its recurrent rows use tanh where Keras uses relu (same arithmetic shape; the fused
 C++ cell is what a torch user gets).
 
-Timing: a fresh model per framework first runs one whole epoch, timed as "first epoch" (it
-includes tracing / graph building / compiling). Then the steady epoch time is the best of
-`repeat` interleaved runs (flowgrad, TF, torch, flowgrad, ...) of `fit(x, y, epochs=E)` / E,
-so tracing is excluded for every framework. --quick times the CNN / BiLSTM on a prefix of the
-data and scales to the full epoch; its first-epoch figure is the first call on that prefix
-plus the steady per-step time for the remaining steps.
+Timing: each framework runs in a fresh process of its own (flowgrad, TF, torch in turn, for
+--rounds rounds, default 2; bench/_peers.py `run_worker` says why). There a fresh model first
+runs one whole epoch, timed as "first epoch" (it includes tracing / graph building /
+compiling); then the steady epoch time is the best of `repeat` runs of `fit(x, y,
+epochs=E)` / E, so tracing is excluded for every framework. Both figures are the best over
+the rounds. --quick (one round) times the CNN / BiLSTM on a prefix of the data and scales to
+the full epoch; its first-epoch figure is the first call on that prefix plus the steady
+per-step time for the remaining steps.
 Targets (the issue's): every row at least 1.5x faster than TF/Keras; the recurrent rows
 (lstm, gru, bilstm) no slower than PyTorch. Nothing here asserts on time.
 """
@@ -48,7 +51,7 @@ import _peers  # also puts the checkout's flowgrad on sys.path
 TF_TARGET = 1.5     # TF/Keras epoch / flowgrad epoch, at least
 TORCH_TARGET = 1.0  # torch epoch / flowgrad epoch, at least (recurrent rows)
 BATCH = 32
-SETTLE = 1.0        # seconds of idle before each timed run (see time_case)
+SETTLE = 1.0        # seconds of idle before each timed run (see time_one)
 MNIST = os.environ.get("FLOWGRAD_MNIST") or os.path.join(
     _peers.REPO_ROOT, "..", "shared", "datasets", "mnist.npz")
 
@@ -193,44 +196,94 @@ class TorchRunner:
 CASES = {
     # name: (label, data, recurrent, full (steps, epochs per timed run, repeat),
     #        quick (steps, epochs, repeat)); steps None = the whole data
-    "cnn": ("CNN, 1 epoch of 12,000 MNIST", lambda: cnn_data(), False, (None, 1, 2),
+    "cnn": ("CNN, 1 epoch of 12,000 MNIST", lambda: cnn_data(), False, (None, 1, 1),
             (60, 1, 2)),
     "lstm": ("LSTM(50, relu) sine, w=10, per epoch", lambda: sine_windows(10) + ("",), True,
              (None, 5, 3), (None, 1, 3)),
     "gru": ("GRU(100, relu) sine, w=50, per epoch", lambda: sine_windows(50) + ("",), True,
             (None, 5, 3), (None, 1, 3)),
     "bilstm": ("Emb+BiLSTM(64), 2,048 x 200, 1 epoch", lambda: text_data() + ("",), True,
-               (None, 1, 2), (16, 1, 2)),
+               (None, 1, 1), (16, 1, 2)),
 }
 
 
-def time_case(case, frameworks, quick):
-    """({name: steady seconds per full epoch}, {name: first-epoch seconds}, note, runners)."""
-    label, data, recurrent, full, fast = CASES[case]
+def case_data(case, quick):
+    """(x, y, note, scale): the data timed for `case` (a prefix of it in quick mode) and the
+    factor that scales its epoch time to the full epoch."""
+    _, data, _, full, fast = CASES[case]
     x, y, note = data()
-    steps, epochs, repeat = fast if quick else full
+    steps = (fast if quick else full)[0]
     n_batches = -(-len(x) // BATCH)
-    xs, ys, scale = x, y, 1.0
     if steps is not None and steps < n_batches:
-        xs, ys = x[:steps * BATCH], y[:steps * BATCH]
-        scale = n_batches / steps
-    runners, first = {}, {}
-    for name, (kind, module) in frameworks.items():
-        r = KerasRunner(module, case) if kind == "keras" else TorchRunner(module, case)
-        t = time.perf_counter()
-        r.fit(xs, ys, epochs=1)          # first epoch: includes tracing / compiling
-        first[name] = time.perf_counter() - t
-        runners[name] = r
-    best = {name: float("inf") for name in runners}
+        return x[:steps * BATCH], y[:steps * BATCH], note, n_batches / steps
+    return x, y, note, 1.0
+
+
+def time_one(name, fw, case, quick):
+    """In this process: one framework on one case. Returns (first-epoch seconds, best steady
+    seconds per full epoch, runner, (x, y))."""
+    x, y, _, scale = case_data(case, quick)
+    _, epochs, repeat = CASES[case][4 if quick else 3]
+    runner = TorchRunner(fw.m, case) if fw.is_torch else KerasRunner(fw.m.keras, case)
+    t = time.perf_counter()
+    runner.fit(x, y, epochs=1)          # first epoch: includes tracing / compiling
+    first = time.perf_counter() - t
+    best = float("inf")
     for _ in range(repeat):
-        for name, r in runners.items():
-            time.sleep(SETTLE)   # let the previous framework's worker threads go idle
-            t = time.perf_counter()
-            r.fit(xs, ys, epochs=epochs)
-            best[name] = min(best[name], (time.perf_counter() - t) / epochs * scale)
+        time.sleep(SETTLE)   # let this process's own worker threads go idle
+        t = time.perf_counter()
+        runner.fit(x, y, epochs=epochs)
+        best = min(best, (time.perf_counter() - t) / epochs * scale)
     if scale != 1.0:   # quick: the first call's extra cost, plus the rest of the epoch steady
-        first = {n: first[n] + best[n] * (1 - 1 / scale) for n in first}
-    return best, first, note, runners, (xs, ys)
+        first += best * (1 - 1 / scale)
+    return first, best, runner, (x, y)
+
+
+def worker(args):
+    """--worker NAME --case CASE: time one framework on one case in this (fresh) process and
+    print the result as one JSON line."""
+    import json
+    name = args.worker
+    fw = {"flowgrad": _peers.load_flowgrad, "TF": _peers.load_tensorflow,
+          "torch": _peers.load_torch}[name]()
+    if fw is None:
+        print(json.dumps({"version": None}))
+        return
+    extra = {}
+    if name == "TF":
+        if args.threads:
+            fw.m.config.threading.set_intra_op_parallelism_threads(args.threads)
+            fw.m.config.threading.set_inter_op_parallelism_threads(args.threads)
+        extra["keras"] = getattr(fw.m.keras, "__version__", "?")
+    if name == "torch":
+        if args.threads:
+            fw.m.set_num_threads(args.threads)
+        extra["threads"] = fw.m.get_num_threads()
+    first, best, runner, (x, y) = time_one(name, fw, args.case, args.quick)
+    if args.profile and name == "flowgrad":
+        print(f"\n[{args.case}] flowgrad profile")
+        profile_flowgrad(runner, x, y)
+    print(json.dumps(dict(extra, version=fw.version, first=first, steady=best)))
+
+
+def time_case(case, args):
+    """({name: best steady seconds per full epoch}, {name: best first-epoch seconds},
+    {name: worker info}). Each framework runs in a fresh process of its own (see
+    `_peers.run_worker`), flowgrad, TF, torch in turn, for `args.rounds` rounds."""
+    best, first, info = {}, {}, {}
+    rounds = 1 if args.quick else args.rounds
+    for r in range(rounds):
+        for name in ("flowgrad", "TF", "torch"):
+            opts = ["--case", case, "--threads", str(args.threads)]
+            opts += ["--quick"] if args.quick else []
+            opts += ["--profile"] if args.profile and r == rounds - 1 else []
+            got = _peers.run_worker(__file__, name, opts)
+            if not got or got.get("version") is None:
+                continue
+            info[name] = got
+            best[name] = min(best.get(name, float("inf")), got["steady"])
+            first[name] = min(first.get(name, float("inf")), got["first"])
+    return best, first, info
 
 
 def profile_flowgrad(runner, x, y, top=15):
@@ -261,60 +314,58 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--only", default=",".join(CASES))
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--worker", help=argparse.SUPPRESS)  # internal: one framework, JSON out
+    ap.add_argument("--case", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.worker:
+        worker(args)
+        return
     cases = [c.strip() for c in args.only.split(",") if c.strip()]
-
     fg = _peers.load_flowgrad()
-    tf = _peers.load_tensorflow()
-    torch = _peers.load_torch()
-    if tf is not None and args.threads:
-        tf.m.config.threading.set_intra_op_parallelism_threads(args.threads)
-        tf.m.config.threading.set_inter_op_parallelism_threads(args.threads)
-    if torch is not None and args.threads:
-        torch.m.set_num_threads(args.threads)
-    frameworks = {"flowgrad": ("keras", fg.m.keras)}
-    if tf is not None:
-        frameworks["TF"] = ("keras", tf.m.keras)
-    if torch is not None:
-        frameworks["torch"] = ("torch", torch.m)
-    print("\n".join(_peers.machine_info([fg, tf, torch])))
-    if tf is not None:
-        print(f"tf.keras is Keras {getattr(tf.m.keras, '__version__', '?')}")
+    print("\n".join(_peers.machine_info([fg])))
     print(f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', '<unset>')}; TF/torch "
           f"threads: {args.threads or 'their defaults'}; mode: "
-          f"{'quick (extrapolated)' if args.quick else 'full'}")
+          f"{'quick (extrapolated)' if args.quick else f'full, {args.rounds} rounds'}; "
+          "each framework in a fresh process")
 
-    rows, first_rows, profiles = [], [], {}
+    rows, first_rows, versions = [], [], {}
     for case in cases:
         label, _, recurrent, _, _ = CASES[case]
         t0 = time.perf_counter()
-        best, first, note, runners, data = time_case(case, frameworks, args.quick)
+        note = case_data(case, args.quick)[2]
         if note:
             print(f"[{case}] {note}")
+        best, first, info = time_case(case, args)
+        for name, got in info.items():
+            versions[name] = got
         print(f"[{case}] done in {time.perf_counter() - t0:.1f} s; load average "
               f"{_peers.load_average()}", flush=True)
-        f = best["flowgrad"]
+        f = best.get("flowgrad")
         tf_t, th_t = best.get("TF"), best.get("torch")
         rows.append([label, _s(f), _s(tf_t), _s(th_t),
-                     _target(tf_t / f, TF_TARGET) if tf_t else "-",
+                     _target(tf_t / f, TF_TARGET) if tf_t and f else "-",
                      (_target(th_t / f, TORCH_TARGET) if recurrent else f"{th_t / f:.2f}x")
-                     if th_t else "-"])
+                     if th_t and f else "-"])
         first_rows.append([label] + [_s(first.get(n)) for n in ("flowgrad", "TF", "torch")])
-        profiles[case] = (runners["flowgrad"], data)
+    for name in ("TF", "torch"):
+        got = versions.get(name)
+        if got is None:
+            print(f"{name}: not available")
+        elif name == "TF":
+            print(f"TF {got['version']} (tf.keras is Keras {got.get('keras', '?')})")
+        else:
+            print(f"torch {got['version']} (intra-op threads: {got.get('threads', '?')})")
 
-    print("\nSteady epoch time (first epoch excluded; best of interleaved runs). Ratios are "
-          "peer / flowgrad (> 1: flowgrad faster); targets: TF >= 1.5x on every row, "
-          "torch >= 1.0x on the recurrent rows:")
+    print("\nSteady epoch time (first epoch excluded; best over rounds, each framework in a "
+          "fresh process). Ratios are peer / flowgrad (> 1: flowgrad faster); targets: TF >= "
+          "1.5x on every row, torch >= 1.0x on the recurrent rows:")
     _peers.print_table(["case", "flowgrad", "TF (tf.keras)", "torch", "TF/flowgrad",
                         "torch/flowgrad"], rows, markdown=args.markdown)
-    print("\nFirst epoch (fresh model; includes tracing / compiling):")
+    print("\nFirst epoch (fresh model; includes tracing / compiling; best over rounds):")
     _peers.print_table(["case", "flowgrad", "TF (tf.keras)", "torch"], first_rows,
                        markdown=args.markdown)
     print(f"1-min load average at end: {_peers.load_average()}")
-    if args.profile:
-        for case, (runner, (x, y)) in profiles.items():
-            print(f"\n[{case}] flowgrad profile")
-            profile_flowgrad(runner, x, y)
 
 
 def _s(seconds):

@@ -16,7 +16,8 @@ Primitives (the layers' sequences are batch-major):
   `act_c` and `xh` (each step's [x, 1, h_prev] row) are saved for the backward op. The weights
   have Keras's layouts and gate order i, f, c, o; each step's pre-activations are one GEMM of
   the stacked [kernel; bias; recurrent kernel] with that step's `xh` rows. Why the transposed
-  (units, batch) layout: see the comment above `_lstm_kernel`.
+  (units, batch) layout: see the comment above `_lstm_kernel`. With the attr
+  `return_sequences=False`, `hs` is only the last step's (batch, units) output.
 * `GRUSequence(x, kernel, bias, h0, U, rb)` -> `(hs, gates, ih)`: Keras's GRU with
   `reset_after=True` (gate order z, r, h; `bias` the input bias, `rb` the recurrent one).
 * `LSTMSequenceGrad` / `GRUSequenceGrad`: the backward passes. Their own gradients (second

@@ -580,8 +580,8 @@ def test_bidirectional_merge_modes_and_states():
     x = _x(2, 5, 3)
     w_f = _w([(3, 8), (2, 8), (8,)], seed=5)
     w_b = _w([(3, 8), (2, 8), (8,)], seed=6)
-    fw, _ = np_lstm(x, w_f)
-    bw, _ = np_lstm(x[:, ::-1], w_b)
+    fw, (fw_h, fw_c) = np_lstm(x, w_f)
+    bw, (bw_h, bw_c) = np_lstm(x[:, ::-1], w_b)
     bw_seq = bw[:, ::-1]
     expected = {"concat": np.concatenate([fw, bw_seq], -1), "sum": fw + bw_seq,
                 "mul": fw * bw_seq, "ave": (fw + bw_seq) / 2}
@@ -596,6 +596,10 @@ def test_bidirectional_merge_modes_and_states():
     bi = _set(L.Bidirectional(L.LSTM(2, return_state=True)), x.shape, w_f + w_b)
     outs = bi(x)
     assert len(outs) == 5 and outs[0].shape == (2, 4)
+    np.testing.assert_allclose(outs[0].numpy(), np.concatenate([fw_h, bw_h], -1), rtol=1e-5,
+                               atol=1e-6)
+    for got, want in zip(outs[1:], [fw_h, fw_c, bw_h, bw_c]):
+        np.testing.assert_allclose(got.numpy(), want, rtol=1e-5, atol=1e-6)
     names = [v.name.split("/") for v in bi.weights]
     assert names[0][1].startswith("forward_lstm") and names[0][2:] == ["lstm_cell", "kernel:0"]
     assert names[3][1].startswith("backward_lstm")

@@ -75,3 +75,21 @@ def run(fn, tf):
         return encode(fn(tf))
     except Exception as e:  # noqa: BLE001 - the error's class is the result
         return {"error": type(e).__name__}
+
+
+def plain_value(v):
+    """A dataset element's leaf (a tensor's `numpy()` or a NumPy value) as JSON-able nested
+    lists, strings decoded as latin-1."""
+    if isinstance(v, bytes):
+        return v.decode("latin-1")
+    v = np.asarray(v)
+    if v.dtype == object:
+        return [x.decode("latin-1") for x in v.reshape(-1)] if v.ndim else \
+            v[()].decode("latin-1")
+    return v.tolist()
+
+
+def spec_dict(s):
+    """A TensorSpec's shape (None when the rank is unknown) and dtype name."""
+    return {"shape": s.shape.as_list() if s.shape.rank is not None else None,
+            "dtype": s.dtype.name}

@@ -15,25 +15,11 @@ import pytest
 import flowgrad as tf
 from flowgrad import keras
 from flowgrad.keras.utils import dataset_utils
+from tests.fixture_json import plain_value as _value, spec_dict as _spec
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures", "dataset_utils_expected.json")
 with open(FIXTURES) as _f:
     EXPECTED = json.load(_f)
-
-
-def _value(v):
-    if isinstance(v, bytes):
-        return v.decode("latin-1")
-    v = np.asarray(v)
-    if v.dtype == object:
-        return [x.decode("latin-1") for x in v.reshape(-1)] if v.ndim else \
-            v[()].decode("latin-1")
-    return v.tolist()
-
-
-def _spec(s):
-    return {"shape": s.shape.as_list() if s.shape.rank is not None else None,
-            "dtype": s.dtype.name}
 
 
 def _run(ds):
